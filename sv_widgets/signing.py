@@ -66,6 +66,8 @@ _B64_STD = re.compile(r"[A-Za-z0-9+/]+")
 _HEX_LOWER = re.compile(r"[0-9a-f]+")
 _CANONICAL_INT_KEY = re.compile(r"0|-?[1-9][0-9]*")
 _MAX_DEPTH = 64
+# an escaped backslash (kept as is) or an escaped DEL (written raw, as PHP does)
+_ESCAPED_DEL = re.compile(r"(\\\\)|\\u007f")
 
 
 class InvalidToken(ValueError):
@@ -104,9 +106,13 @@ def _php_string(s: str, where: str) -> str:
         s.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError(f"{where}: string is not valid UTF-8 (lone surrogate)") from None
-    # json.dumps with ensure_ascii escapes exactly what PHP escapes, except "/" and DEL
-    # handling; PHP writes "/" as "\/" and leaves DEL (0x7f) as it is, as does json.dumps.
-    return json.dumps(s, ensure_ascii=True).replace("/", "\\/")
+    # json.dumps with ensure_ascii escapes what PHP escapes (controls as lowercase \u00XX,
+    # non-ASCII as \uXXXX with surrogate pairs), except that PHP writes "/" as "\/" and
+    # leaves DEL (0x7f) raw where json.dumps writes "\u007f".
+    encoded = json.dumps(s, ensure_ascii=True).replace("/", "\\/")
+    if "\x7f" in s:
+        encoded = _ESCAPED_DEL.sub(lambda m: m.group(1) or "\x7f", encoded)
+    return encoded
 
 
 def _php_float(x: float, where: str) -> str:
@@ -205,7 +211,12 @@ def _digest(algo: str) -> Callable[[], Any]:
         raise ValueError(
             f"algorithm {algo!r} is not supported; use one of {', '.join(sorted(CLIENT_ALGOS))}"
         )
-    return lambda: hashlib.new(algo)
+
+    def new(data: bytes = b"") -> Any:
+        # hmac calls the constructor with the key when the key is longer than the block.
+        return hashlib.new(algo, data)
+
+    return new
 
 
 def signature_for(b64: str, private_key: str, algo: str = DEFAULT_ALGO) -> str:

@@ -1,0 +1,306 @@
+"""The client's HTTP transport: sessions per thread, retries, decoding, redaction.
+
+:class:`Transport` sends one logical call, possibly several attempts. The caller passes a
+``build`` function that returns fresh request arguments (and so a freshly signed token) for
+every attempt. Only calls marked idempotent are retried: on connection failures, HTTP
+500/502/503/504 and API errors 501/10005, with exponential backoff, jitter and Retry-After.
+
+Nothing here ever lets a token or private key reach a message, a ``repr`` or a log line:
+:func:`redact` scrubs text, :func:`scrub_exception` scrubs the ``requests`` exception chain
+before it becomes a ``__cause__``, and :class:`TokenLogFilter` scrubs urllib3's debug log.
+
+Examples
+--------
+>>> redact("GET /api/v1/me/file?token=eyJhbGciOi.abc123 HTTP/1.1")
+'GET /api/v1/me/file?token=[redacted] HTTP/1.1'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from sv_widgets.errors import (
+    APIError,
+    ConnectionFailed,
+    InvalidResponse,
+    RequestTimeout,
+    SpareVideosError,
+)
+
+__all__ = ["Attempt", "TokenLogFilter", "Transport", "redact", "scrub_exception"]
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+RETRY_API_CODES = frozenset({501, 10005})
+_TOKEN_PARAM = re.compile(r"(token(?:=|%3D|\"?\s*:\s*\"|'\s*:\s*'))[^&\s\"']+", re.IGNORECASE)
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/%]{16,}(?:\.|%2E)[0-9a-f]{32,}")
+_SNIPPET = 200
+_MAX_IDLE_SESSIONS = 16
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove tokens (``token=...`` values and anything token-shaped) and ``secrets``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = _TOKEN_PARAM.sub(r"\1[redacted]", text)
+    return _TOKEN_SHAPE.sub("[redacted]", text)
+
+
+def scrub_exception(exc: BaseException | None, secrets: Iterable[str] = ()) -> None:
+    """Redact the string arguments and URLs of ``exc`` and its whole cause/context chain.
+
+    ``requests`` puts the full URL, token included, into its exception messages; this makes
+    them safe to chain with ``raise ... from exc`` and to print in a traceback.
+    """
+    secrets = tuple(secrets)
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        new_args: list[Any] = []
+        for arg in e.args:
+            if isinstance(arg, BaseException):
+                stack.append(arg)
+                new_args.append(arg)
+            else:
+                new_args.append(redact(str(arg), secrets) if isinstance(arg, str) else arg)
+        e.args = tuple(new_args)
+        for attr in ("url", "reason"):
+            value: Any = getattr(e, attr, None)
+            if isinstance(value, str):
+                setattr(e, attr, redact(value, secrets))
+            elif isinstance(value, BaseException):
+                stack.append(value)
+        if hasattr(e, "request"):
+            e.request = None
+        stack.extend([e.__cause__, e.__context__])
+
+
+class TokenLogFilter(logging.Filter):
+    """Redact tokens from log records (urllib3 logs every request line at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is logging's problem, not ours
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_log_filter = TokenLogFilter()
+for _name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, TokenLogFilter) for f in _logger.filters):
+        _logger.addFilter(_log_filter)
+
+
+@dataclass
+class Attempt:
+    """Arguments of one HTTP attempt; ``secrets`` are strings to keep out of messages."""
+
+    method: str
+    url: str
+    params: dict[str, str] = field(default_factory=dict)
+    data: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    header = response.headers.get("Retry-After") if response is not None else None
+    if not isinstance(header, str) or not header.strip():
+        return None
+    value = header.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class _Retryable(Exception):
+    def __init__(self, error: SpareVideosError, response: requests.Response | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.response = response
+
+
+class Transport:
+    """Send calls over pooled ``requests`` sessions with timeouts and retries."""
+
+    def __init__(
+        self,
+        *,
+        timeout: tuple[float, float],
+        retries: int,
+        backoff: float,
+        max_retry_after: float,
+        session: requests.Session | None,
+        secrets: tuple[str, ...],
+    ) -> None:
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self._shared = session
+        self._secrets = secrets
+        self._lock = threading.Lock()
+        self._idle: list[requests.Session] = []
+        self._all: list[requests.Session] = []
+
+    def _new_session(self) -> requests.Session:
+        s = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+        s.mount("http://", adapter)
+        s.mount("https://", adapter)
+        s.headers["User-Agent"] = "sv-widgets (python-requests)"
+        with self._lock:
+            self._all.append(s)
+        return s
+
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[requests.Session]:
+        """Borrow a session no other thread uses meanwhile (or the user's shared one).
+
+        Sessions are pooled, not per thread: short-lived worker threads (paging, widgets)
+        reuse warm connections instead of each opening and leaking their own.
+        """
+        if self._shared is not None:
+            yield self._shared
+            return
+        with self._lock:
+            s = self._idle.pop() if self._idle else None
+        if s is None:
+            s = self._new_session()
+        try:
+            yield s
+        finally:
+            with self._lock:
+                keep = len(self._idle) < _MAX_IDLE_SESSIONS and s in self._all
+                if keep:
+                    self._idle.append(s)
+                elif s in self._all:
+                    self._all.remove(s)
+            if not keep:
+                s.close()
+
+    def close(self) -> None:
+        """Close every session this transport created (it stays usable: new ones open)."""
+        with self._lock:
+            owned, self._all, self._idle = self._all, [], []
+        for s in owned:
+            s.close()
+
+    # ------------------------------------------------------------------ sending
+
+    def send(
+        self,
+        build: Callable[[], Attempt],
+        *,
+        endpoint: str,
+        idempotent: bool,
+        parse: Callable[[requests.Response, str, tuple[str, ...]], Any],
+    ) -> Any:
+        """Run ``build`` -> HTTP -> ``parse``, retrying idempotent calls; return the parse."""
+        attempts = self.retries + 1 if idempotent else 1
+        for attempt in range(attempts):
+            spec = build()
+            secrets = self._secrets + spec.secrets
+            try:
+                response = self._request(spec, endpoint, secrets)
+                try:
+                    return self._check(parse, response, endpoint, secrets, idempotent)
+                finally:
+                    response.close()
+            except _Retryable as r:
+                delay = self._delay(attempt, r.response)
+                if attempt + 1 >= attempts or delay is None:
+                    raise r.error from r.error.__cause__
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _delay(self, attempt: int, response: requests.Response | None) -> float | None:
+        backoff = float(self.backoff * 2.0**attempt)
+        delay = backoff / 2 + random.uniform(0, backoff / 2)  # "equal jitter"
+        hinted = _retry_after(response)
+        if hinted is not None:
+            if hinted > self.max_retry_after:
+                return None  # the server asks for longer than we may wait: give up now
+            delay = max(delay, hinted)
+        return delay
+
+    def _request(self, spec: Attempt, endpoint: str, secrets: tuple[str, ...]) -> requests.Response:
+        try:
+            with self.lease() as session:
+                return session.request(
+                    spec.method,
+                    spec.url,
+                    params=spec.params or None,
+                    data=spec.data,
+                    headers=spec.headers or None,
+                    timeout=self.timeout,
+                    allow_redirects=True,
+                )
+        except requests.ConnectTimeout as e:
+            scrub_exception(e, secrets)
+            err: SpareVideosError = RequestTimeout(
+                f"could not connect within {self.timeout[0]:g} s", endpoint=endpoint
+            )
+            err.__cause__ = e
+            raise _Retryable(err, None) from e
+        except requests.Timeout as e:
+            scrub_exception(e, secrets)
+            raise RequestTimeout(
+                f"no reply within {self.timeout[1]:g} s (read timeout)", endpoint=endpoint
+            ) from e
+        except requests.ConnectionError as e:
+            scrub_exception(e, secrets)
+            err = ConnectionFailed(
+                f"connection failed: {redact(str(e), secrets)[:300]}", endpoint=endpoint
+            )
+            err.__cause__ = e
+            raise _Retryable(err, None) from e
+        except requests.RequestException as e:
+            scrub_exception(e, secrets)
+            raise ConnectionFailed(
+                f"request failed: {redact(str(e), secrets)[:300]}", endpoint=endpoint
+            ) from e
+
+    def _check(
+        self,
+        parse: Callable[[requests.Response, str, tuple[str, ...]], Any],
+        response: requests.Response,
+        endpoint: str,
+        secrets: tuple[str, ...],
+        idempotent: bool,
+    ) -> Any:
+        try:
+            return parse(response, endpoint, secrets)
+        except APIError as e:
+            if idempotent and (e.code in RETRY_API_CODES or response.status_code in RETRY_STATUSES):
+                raise _Retryable(e, response) from e
+            raise
+        except InvalidResponse as e:
+            if idempotent and response.status_code in RETRY_STATUSES:
+                raise _Retryable(e, response) from e
+            raise

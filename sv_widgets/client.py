@@ -1,0 +1,389 @@
+"""A typed client for the SpareVideos API (see ``CONTRACT.md`` for the wire format).
+
+Every endpoint is one method that returns a model or raises an
+:class:`~sv_widgets.errors.SpareVideosError`. Tokens are signed afresh for every attempt
+and always travel percent-encoded. Idempotent calls retry (``_http.Transport``); uploads,
+conversions, thumbnail updates and deletions never do. A ``Client`` may be shared between
+threads: each thread gets its own ``requests.Session``.
+
+Examples
+--------
+>>> client = Client("my-public-key", "my-private-key")
+>>> client
+Client(public_key='my-public-key', api_url='https://devs.sparevideos.com/api/v1', \
+thumbnail_url='https://static.sparevideos.com/thumbnail')
+>>> code = client.upload("clip.mp4", on_progress=print)  # doctest: +SKIP
+>>> client.convert(code); info = client.wait_for_conversion(code)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from requests_toolbelt.multipart.encoder import MultipartEncoder
+
+from sv_widgets._base import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, ClientBase, Source, _code
+from sv_widgets._http import Attempt
+from sv_widgets._pages import iter_pages, poll_remote_progress, wait_converted
+from sv_widgets._replies import parse_json, parse_progress, parse_thumbnail_list
+from sv_widgets._upload import ProgressReader, ProgressThrottle, open_source
+from sv_widgets.errors import InvalidResponse, SpareVideosError
+from sv_widgets.models import FileInfo, FilePage, Thumbnail, UploadTicket
+
+__all__ = ["DEFAULT_API_URL", "DEFAULT_THUMBNAIL_URL", "Client"]
+
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
+
+
+class Client(ClientBase):
+    """Script the SpareVideos API.
+
+    Parameters
+    ----------
+    public_key, private_key
+        The account's API keys. The private key only ever signs; it is never sent, shown
+        or logged.
+    api_url, thumbnail_url
+        Base URLs (the emulator's, for local work).
+    algo
+        HMAC algorithm named in every token (a name PHP and :mod:`hashlib` share).
+    timeout
+        ``(connect, read)`` seconds for every request.
+    retries
+        How many times an idempotent call is retried.
+    session
+        A ``requests.Session`` to use from every thread (default: one per thread).
+    expires_in
+        Lifetime in seconds of tokens for calls other than upload initiation.
+    backoff
+        First retry delay in seconds; doubles each retry, with jitter.
+    max_retry_after
+        A ``Retry-After`` longer than this (seconds) is not waited for: the error is raised.
+
+    Examples
+    --------
+    >>> Client("pk", "sk", api_url="http://127.0.0.1:8000/api/v1").api_url
+    'http://127.0.0.1:8000/api/v1'
+    """
+
+    # ------------------------------------------------------------------ uploads
+
+    def initiate_upload(self, *, expires_in: int = 3600) -> UploadTicket:
+        """Ask for an upload server and ticket (``GET /upload/initiate``), retried if needed.
+
+        Examples
+        --------
+        >>> client.initiate_upload().server  # doctest: +SKIP
+        'https://www.sparevideos.com/fileservers/upload'
+        """
+        body = self._api(
+            "GET",
+            "/upload/initiate",
+            ("upload", "initiate"),
+            idempotent=True,
+            expires_in=expires_in,
+        )
+        return UploadTicket.from_json(body)
+
+    def upload(
+        self,
+        source: Source,
+        *,
+        ticket: UploadTicket | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> str:
+        """Upload a local file (path or binary file object) and return its file code.
+
+        The file is streamed (memory stays flat whatever its size). ``on_progress(sent,
+        total)`` is called about ten times a second with growing byte counts, the last call
+        being exactly ``(total, total)``. A non-seekable stream is spooled to a temporary
+        file first so that its size is known. Never retried automatically.
+
+        Raises
+        ------
+        LocalFileError
+            Missing or unreadable file, before any request is made.
+
+        Examples
+        --------
+        >>> client.upload("clip.mp4", on_progress=lambda s, t: print(f"{s}/{t}"))  # doctest: +SKIP
+        '1700000000-AbC123'
+        """
+        src = open_source(source)
+        try:
+            ticket = ticket or self.initiate_upload()
+            throttle = ProgressThrottle(on_progress)
+            reader = ProgressReader(src, throttle)
+            encoder = MultipartEncoder(
+                fields=[
+                    ("token", ticket.token),
+                    ("ref", ticket.ref),
+                    ("file", (src.filename, reader, src.content_type)),
+                ]
+            )
+            spec = Attempt(
+                "POST",
+                ticket.server,
+                {"ref": ticket.ref, "token": ticket.token},
+                encoder,
+                {"Content-Type": encoder.content_type},
+                (ticket.token,),
+            )
+            try:
+                body = self._transport.send(
+                    lambda: spec, endpoint="POST upload", idempotent=False, parse=parse_json
+                )
+            except SpareVideosError as e:
+                if reader.error is not None:
+                    raise reader.error from e
+                raise
+            throttle.finish()
+        finally:
+            src.close()
+        return self._file_code(body, "POST upload")
+
+    @staticmethod
+    def _file_code(body: Mapping[str, Any], endpoint: str) -> str:
+        code = body.get("code")
+        if not isinstance(code, str) or not code:
+            raise InvalidResponse("reply field 'code' should be a file code", endpoint=endpoint)
+        return code
+
+    def upload_remote(
+        self,
+        url: str,
+        *,
+        ticket: UploadTicket | None = None,
+        on_progress: Callable[[float, int], None] | None = None,
+        poll_interval: float = 1.0,
+    ) -> str:
+        """Have the upload server fetch ``url``; return the file code.
+
+        The POST blocks until the server holds the file; meanwhile a thread polls
+        ``{server}/progress`` every ``poll_interval`` seconds and calls ``on_progress(percent,
+        100)`` with growing values, the last call being ``(100, 100)``. Never retried.
+        For very large files, give the client a longer read ``timeout``.
+
+        Examples
+        --------
+        >>> client.upload_remote("https://example.org/clip.mp4")  # doctest: +SKIP
+        '1700000000-AbC123'
+        """
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"url must be an http(s) URL, got {url!r}")
+        ticket = ticket or self.initiate_upload()
+        form = {"token": ticket.token, "ref": ticket.ref, "remote_file": url}
+        spec = Attempt(
+            "POST",
+            ticket.server,
+            {"ref": ticket.ref, "token": ticket.token},
+            form,
+            {},
+            (ticket.token,),
+        )
+        with poll_remote_progress(self, ticket, on_progress, poll_interval) as finish:
+            body = self._transport.send(
+                lambda: spec, endpoint="POST upload", idempotent=False, parse=parse_json
+            )
+            finish()
+        return self._file_code(body, "POST upload")
+
+    def upload_progress(self, ticket: UploadTicket) -> float:
+        """Percent (0-100) of a remote upload fetched so far (``GET {server}/progress``).
+
+        Examples
+        --------
+        >>> client.upload_progress(ticket)  # doctest: +SKIP
+        42.0
+        """
+        url = ticket.server.rstrip("/") + "/progress"
+        return float(
+            self._transport.send(
+                lambda: Attempt("GET", url, {"ref": ticket.ref}),
+                endpoint="GET upload/progress",
+                idempotent=True,
+                parse=parse_progress,
+            )
+        )
+
+    def convert(self, file_code: str, *, sd_only: bool = False, mp4_only: bool = False) -> str:
+        """Request conversion of an uploaded file; return its code. Never retried.
+
+        Examples
+        --------
+        >>> client.convert("1700000000-AbC123", sd_only=True)  # doctest: +SKIP
+        '1700000000-AbC123'
+        """
+        body = self._api(
+            "GET",
+            "/upload/conversion/initiate",
+            ("upload", "convert"),
+            idempotent=False,
+            file_code=_code(file_code),
+            convert_sd_only=bool(sd_only),
+            convert_mp4_only=bool(mp4_only),
+        )
+        return self._file_code(body, "GET /upload/conversion/initiate")
+
+    def wait_for_conversion(
+        self,
+        file_code: str,
+        *,
+        timeout: float = 600,
+        poll: float = 2.0,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> FileInfo:
+        """Poll :meth:`file_info` until the file is converted; return its info.
+
+        ``on_progress(percent)`` receives the server's conversion progress when it reports
+        one, and ``100.0`` at the end. A failed conversion raises its
+        :class:`~sv_widgets.errors.FileserverError`; waiting longer than ``timeout`` raises
+        :class:`~sv_widgets.errors.ConversionTimeout`.
+
+        Examples
+        --------
+        >>> client.wait_for_conversion(code, on_progress=print).streams.mp4  # doctest: +SKIP
+        """
+        return wait_converted(self, _code(file_code), timeout, poll, on_progress)
+
+    # ------------------------------------------------------------------ files
+
+    def file_info(self, file_code: str) -> FileInfo:
+        """Information and stream URLs of a converted file (``GET /me/file``).
+
+        Examples
+        --------
+        >>> client.file_info("1700000000-AbC123").duration_text  # doctest: +SKIP
+        '0:00:15'
+        """
+        code = _code(file_code)
+        body = self._api("GET", "/me/file", ("file", "get"), idempotent=True, file_code=code)
+        return FileInfo.from_json(body, code=code)
+
+    def set_thumbnail(self, file_code: str, file_name: str) -> None:
+        """Select a file's thumbnail (``POST /me/file`` with ``_method=PUT``). Never retried.
+
+        Examples
+        --------
+        >>> client.set_thumbnail(code, f"{code}_720_02.jpg")  # doctest: +SKIP
+        """
+        if not isinstance(file_name, str) or not file_name:
+            raise ValueError("file_name must be a thumbnail file name from thumbnails()")
+        self._api(
+            "POST",
+            "/me/file",
+            ("file", "update"),
+            idempotent=False,
+            form={"_method": "PUT"},
+            file_code=_code(file_code),
+            thumbnail=file_name,
+        )
+
+    def thumbnails(self, file_code: str) -> list[Thumbnail]:
+        """A file's thumbnails, height descending then number descending.
+
+        Examples
+        --------
+        >>> [t.file_name for t in client.thumbnails(code) if t.selected]  # doctest: +SKIP
+        ['1700000000-AbC123_720_03.jpg']
+        """
+        url = self._thumb(_code(file_code), "json", "list")
+        result: list[Thumbnail] = self._get_bytes(
+            url, "GET thumbnail/json/list", parse_thumbnail_list
+        )
+        return result
+
+    def thumbnail_image(
+        self, file_code: str, file_name: str | None = None, *, size: int | None = None
+    ) -> bytes:
+        """The bytes of a thumbnail image.
+
+        ``file_name`` picks one image (default: the selected one); ``size`` asks for it
+        resized to that many pixels high (the service gives at least 260).
+
+        Examples
+        --------
+        >>> client.thumbnail_image(code, size=300)[:3]  # doctest: +SKIP
+        b'\\xff\\xd8\\xff'
+        """
+        code = _code(file_code)
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise ValueError(f"size must be a positive integer, got {size!r}")
+        if size is None:
+            if file_name is None:
+                selected = [t for t in self.thumbnails(code) if t.selected]
+                if not selected:
+                    raise InvalidResponse("the thumbnail list has no selected thumbnail")
+                file_name = selected[0].file_name
+            url, endpoint = self._thumb(code, "exact", file_name), "GET thumbnail/exact"
+        else:
+            url = self._thumb(code, str(size), file_name or "default.jpg")
+            endpoint = "GET thumbnail/{size}"
+        data: bytes = self._get_bytes(url, endpoint)
+        if not data.startswith(_IMAGE_MAGIC):
+            raise InvalidResponse(f"expected an image, got {data[:40]!r}", endpoint=endpoint)
+        return data
+
+    def fetch_bytes(self, url: str) -> bytes:
+        """GET any media or thumbnail URL (no token) with the client's timeouts and retries.
+
+        Examples
+        --------
+        >>> client.fetch_bytes(info.streams.mp4[0].file)[:8]  # doctest: +SKIP
+        """
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"url must be an http(s) URL, got {url!r}")
+        data: bytes = self._get_bytes(url, "GET media")
+        return data
+
+    def list_files(self, page: int = 1) -> FilePage:
+        """One page of the account's file codes, oldest first (``GET /me/files``).
+
+        Examples
+        --------
+        >>> client.list_files().last_page  # doctest: +SKIP
+        1
+        """
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise ValueError(f"page must be an integer >= 1, got {page!r}")
+        body = self._api(
+            "GET", "/me/files", ("files", "get"), idempotent=True, params={"page": str(page)}
+        )
+        return FilePage.from_json(body)
+
+    def iter_files(self) -> Iterator[str]:
+        """Every file code of the account, oldest first.
+
+        Page 1 tells how many pages there are; the rest are fetched concurrently (at most
+        eight at a time) and yielded in order.
+
+        Examples
+        --------
+        >>> sum(1 for _ in client.iter_files())  # doctest: +SKIP
+        """
+        return iter_pages(self.list_files)
+
+    def delete(self, codes: Sequence[str]) -> None:
+        """Delete files, all or nothing (``POST /me/files`` with ``_method=DELETE``).
+
+        Never retried automatically.
+
+        Examples
+        --------
+        >>> client.delete(["1700000000-AbC123"])  # doctest: +SKIP
+        """
+        if isinstance(codes, str | bytes) or not isinstance(codes, Sequence | set | frozenset):
+            raise TypeError("codes must be a list of file codes, not a single string")
+        codes = [_code(c) for c in codes]
+        if not codes:
+            raise ValueError("codes must not be empty")
+        self._api(
+            "POST",
+            "/me/files",
+            ("files", "delete"),
+            idempotent=False,
+            form={"_method": "DELETE"},
+            codes=codes,
+        )
