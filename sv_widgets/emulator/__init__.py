@@ -1,0 +1,41 @@
+"""A faithful local SpareVideos service: API, upload server, thumbnails and media.
+
+Start it with ``python -m sv_widgets.emulator``, as a context manager
+(``with Emulator() as emu: ...``), or in pytest through the ``sv_emulator`` fixture. See
+``docs/emulator.md`` for every option and every field it adds to the documented responses.
+
+Names are imported lazily: ``import sv_widgets.emulator`` loads neither the server stack nor
+PyAV until they are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "Emulator", "FaultRule", "make_sample_clip"]
+
+_LAZY = {
+    "Emulator": "sv_widgets.emulator.server",
+    "DEFAULT_MAX_UPLOAD_BYTES": "sv_widgets.emulator.server",
+    "FaultRule": "sv_widgets.emulator.faults",
+    "make_sample_clip": "sv_widgets.emulator.media",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sv_widgets.emulator.faults import FaultRule
+    from sv_widgets.emulator.media import make_sample_clip
+    from sv_widgets.emulator.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sv_widgets.emulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,143 @@
+"""Demo mode: one local emulator per kernel, for when no credentials are configured.
+
+The first magic that needs the service, finding no credentials (see :mod:`sv_widgets.credentials`),
+starts a :class:`sv_widgets.emulator.Emulator` on ``127.0.0.1`` with a port chosen by the system
+and a single account whose public key is :data:`DEMO_PUBLIC_KEY` and whose private key is random,
+made for this process and never shown. Later magics reuse it; it stops at interpreter exit
+(``atexit``) or on ``%unload_ext sv_widgets``.
+
+Where the data lives is a decision: by default a fresh temporary directory, removed when the
+emulator stops. Demo uploads are throwaway and two kernels can never trip over each other's
+files. Setting ``%config SpareVideos.demo_data_dir = "..."`` keeps them in that directory across
+kernel restarts instead (the emulator's store survives restarts); one directory must then not be
+used by two kernels at once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sv_widgets.credentials import Credentials
+from sv_widgets.errors import ConfigurationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sv_widgets.emulator import Emulator
+
+__all__ = ["DEMO_PUBLIC_KEY", "DemoService", "demo_service"]
+
+DEMO_PUBLIC_KEY = "demo"
+
+
+class DemoService:
+    """Starts the demo emulator on first use, once, and stops it at exit.
+
+    Thread-safe: concurrent first uses start one emulator.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._emulator: Emulator | None = None
+        self._credentials: Credentials | None = None
+        self._data_dir: Path | None = None
+        self._atexit_registered = False
+
+    @property
+    def running(self) -> bool:
+        """Whether the demo emulator is up."""
+        return self._emulator is not None
+
+    @property
+    def data_dir(self) -> Path | None:
+        """The persistent data directory in use, ``None`` for a temporary one (or not running)."""
+        return self._data_dir
+
+    def credentials(self, data_dir: str = "") -> tuple[Credentials, bool]:
+        """Credentials for the demo account, starting the emulator if needed.
+
+        Parameters
+        ----------
+        data_dir
+            Persistent data directory; empty for a temporary one. Only read when starting.
+
+        Returns
+        -------
+        tuple
+            The credentials (source ``"demo"``) and whether this call started the emulator.
+
+        Raises
+        ------
+        ConfigurationError
+            The emulator's dependencies (the ``emulator`` extra) are not installed, or it failed
+            to start.
+        """
+        with self._lock:
+            if self._credentials is not None:
+                return self._credentials, False
+            try:
+                from sv_widgets.emulator import Emulator
+            except ImportError as e:
+                raise ConfigurationError(
+                    f"demo mode needs the emulator's dependencies ({e.name or e}): "
+                    "pip install 'sv-widgets[emulator]', or configure an account "
+                    "with %sv_login --save"
+                ) from None
+            import secrets  # here, not at import: keeps %load_ext fast
+
+            private_key = secrets.token_hex(32)
+            directory = Path(data_dir).expanduser() if data_dir else None
+            if directory is not None:
+                directory.mkdir(parents=True, exist_ok=True)
+            emulator = Emulator(data_dir=directory, accounts={DEMO_PUBLIC_KEY: private_key})
+            try:
+                emulator.start()
+            except Exception as e:
+                raise ConfigurationError(f"the demo emulator failed to start: {e}") from e
+            self._emulator = emulator
+            self._data_dir = directory
+            self._credentials = Credentials(
+                public_key=DEMO_PUBLIC_KEY,
+                private_key=private_key,
+                source="demo",
+                api_url=emulator.api_url,
+                thumbnail_url=emulator.thumbnail_url,
+                origin=emulator.base_url,
+            )
+            if not self._atexit_registered:
+                atexit.register(self.stop)
+                self._atexit_registered = True
+            return self._credentials, True
+
+    def announcement(self) -> str:
+        """The one line saying demo mode is on, and how to use a real account instead."""
+        if self._credentials is None:
+            return "sv_widgets: demo mode is not running"
+        where = (
+            f"data in {self._data_dir}"
+            if self._data_dir is not None
+            else "temporary data, deleted when the kernel exits"
+        )
+        return (
+            f"sv_widgets demo mode: no credentials found, using a local emulator at "
+            f"{self._credentials.origin} ({where}). For a real account: %sv_login --save, "
+            "or set SV_PUBLIC_KEY and SV_PRIVATE_KEY."
+        )
+
+    def stop(self) -> None:
+        """Stop the emulator (if running); its temporary data is removed."""
+        with self._lock:
+            emulator, self._emulator = self._emulator, None
+            self._credentials = None
+            self._data_dir = None
+        if emulator is not None:
+            emulator.stop()
+
+
+_SERVICE = DemoService()
+
+
+def demo_service() -> DemoService:
+    """The process-wide (so, per-kernel) :class:`DemoService`."""
+    return _SERVICE

@@ -1,0 +1,280 @@
+"""The :class:`Emulator`: one store, one service, one uvicorn server in a background thread."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from sv_widgets.emulator.faults import FaultRule, FaultSet
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sv_widgets.client import Client
+    from sv_widgets.emulator.conversions import Converter
+    from sv_widgets.emulator.service import SparevideosService
+
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "Emulator"]
+
+logger = logging.getLogger("sv_widgets.emulator")
+
+DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024**3
+FaultLike = FaultRule | Mapping[str, Any] | str
+
+
+class Emulator:
+    """A local SpareVideos service: API, upload server, thumbnails and media, with real
+    transcoding. Use it as a context manager or call :meth:`start` and :meth:`stop`.
+
+    Parameters
+    ----------
+    data_dir
+        Where state lives (survives restarts); ``None`` makes a temporary directory that is
+        removed on :meth:`stop`.
+    host, port
+        Address to bind; ``port=0`` picks a free port.
+    accounts
+        ``{public_key: private_key}`` to create. ``None``: reuse the data directory's demo
+        account, or generate one.
+    page_size
+        Codes per ``/me/files`` page (the real service uses 2000).
+    max_upload_bytes
+        Largest upload accepted; larger ones get error 10006.
+    workers
+        Conversions running at once.
+    faults
+        Fault rules (:class:`FaultRule`, JSON objects or compact specs).
+    allow_private_remote
+        Let ``remote_file`` reach private network ranges (loopback is always allowed;
+        link-local and cloud metadata addresses never are).
+    public_url
+        Base URL written into responses, when the emulator is reached through a proxy.
+    converter
+        Replaces the PyAV transcoder: ``converter(record, work_dir, on_progress,
+        should_stop) -> outputs`` (see ``catalog.py`` for the ``outputs`` shape). For test
+        suites that need converted files fast; raise ``ValueError(reason)`` for a failure.
+
+    Examples
+    --------
+    >>> with Emulator() as emu:                      # doctest: +SKIP
+    ...     code = emu.client().upload("clip.mp4")
+    """
+
+    def __init__(
+        self,
+        *,
+        data_dir: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        accounts: Mapping[str, str] | None = None,
+        page_size: int = 2000,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        workers: int = 2,
+        faults: Iterable[FaultLike] | None = None,
+        allow_private_remote: bool = False,
+        public_url: str | None = None,
+        converter: Converter | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.page_size = page_size
+        self.max_upload_bytes = max_upload_bytes
+        self.workers = workers
+        self.allow_private_remote = allow_private_remote
+        self.public_url = public_url
+        self._converter = converter
+        self._data_dir_arg = Path(data_dir) if data_dir is not None else None
+        self._accounts_arg = dict(accounts) if accounts is not None else None
+        self._faults = FaultSet(faults or ())
+        self._temp_dir: Path | None = None
+        self._service: SparevideosService | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.data_dir: Path | None = None
+        self.demo_account: tuple[str, str] | None = None
+
+    def __repr__(self) -> str:
+        state = self.base_url if self._thread is not None else "stopped"
+        return f"<Emulator {state}>"
+
+    # ------------------------------------------------------------------ URLs and accounts
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT`` of the running emulator."""
+        if self._thread is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """``{base_url}/api/v1``."""
+        return f"{self.base_url}/api/v1"
+
+    @property
+    def thumbnail_url(self) -> str:
+        """``{base_url}/thumbnail``."""
+        return f"{self.base_url}/thumbnail"
+
+    @property
+    def upload_url(self) -> str:
+        """``{base_url}/fileservers/upload``."""
+        return f"{self.base_url}/fileservers/upload"
+
+    @property
+    def accounts(self) -> dict[str, str]:
+        """Every account, public key to private key (a copy)."""
+        return self._running_service().accounts
+
+    def client(self, public_key: str | None = None, **client_kwargs: Any) -> Client:
+        """A :class:`sv_widgets.client.Client` for ``public_key`` (default: the first account)."""
+        from sv_widgets.client import Client
+
+        accounts = self.accounts
+        key = public_key if public_key is not None else next(iter(accounts))
+        if key not in accounts:
+            raise KeyError(f"no account with public key {key!r}")
+        client_kwargs.setdefault("api_url", self.api_url)
+        client_kwargs.setdefault("thumbnail_url", self.thumbnail_url)
+        return Client(key, accounts[key], **client_kwargs)
+
+    # ------------------------------------------------------------------ faults
+    def set_faults(self, rules: Iterable[FaultLike]) -> None:
+        """Replace the fault rules."""
+        self._faults.set(rules)
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        self._faults.clear()
+
+    @property
+    def faults(self) -> FaultSet:
+        """The live rule set."""
+        return self._faults
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, timeout: float = 30.0) -> Emulator:
+        """Open the store, start the workers and the server; return when it accepts requests."""
+        if self._thread is not None:
+            raise RuntimeError("the emulator is already running")
+        import uvicorn
+
+        from sv_widgets.emulator import catalog
+        from sv_widgets.emulator.app import AppSettings, create_app
+        from sv_widgets.emulator.remote import FetchPolicy
+        from sv_widgets.emulator.service import SparevideosService
+        from sv_widgets.emulator.store import Store
+
+        if self._data_dir_arg is None:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="sv-emulator-"))
+        self.data_dir = self._data_dir_arg or self._temp_dir
+        assert self.data_dir is not None
+        store = Store(self.data_dir)
+        policy = FetchPolicy(
+            allow_private=self.allow_private_remote, max_bytes=self.max_upload_bytes
+        )
+        service = SparevideosService(
+            store,
+            self._converter
+            or functools.partial(catalog.convert_with_media, files_dir=store.files_dir),
+            page_size=self.page_size,
+            workers=self.workers,
+            remote_policy=policy,
+        )
+        self._service = service
+        try:
+            self._setup_accounts(service)
+            sock = socket.create_server((self.host, self.port), family=_family(self.host))
+            self.port = sock.getsockname()[1]
+            self._thread = threading.Thread(target=lambda: None)  # makes base_url usable
+            settings = AppSettings(
+                base_url=self.base_url,
+                public_url=self.public_url,
+                max_upload_bytes=self.max_upload_bytes,
+                faults=self._faults,
+            )
+            config = uvicorn.Config(
+                create_app(service, settings),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=5,
+                h11_max_incomplete_event_size=1024 * 1024,  # room for 256 KiB tokens in a URL
+            )
+            self._server = uvicorn.Server(config)
+            self._thread = threading.Thread(
+                target=self._server.run, kwargs={"sockets": [sock]}, name="sv-emulator", daemon=True
+            )
+            self._thread.start()
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        logger.info("emulator serving on %s (data in %s)", self.base_url, self.data_dir)
+        return self
+
+    def _setup_accounts(self, service: SparevideosService) -> None:
+        if self._accounts_arg:
+            for public, private in self._accounts_arg.items():
+                service.add_account(public, private)
+        self.demo_account = service.store.demo_account()
+        if not service.accounts:
+            public = "demo-" + secrets.token_hex(6)
+            service.add_account(public, secrets.token_hex(24), demo=True)
+            self.demo_account = service.store.demo_account()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if self._thread is None or not self._thread.is_alive():
+                raise RuntimeError("the emulator's server thread ended before it was ready")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the emulator was not ready within {timeout} s")
+            time.sleep(0.01)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop serving, stop the workers, close the store; remove a temporary data dir."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None and self._thread.ident is not None:
+            self._thread.join(timeout)
+        self._thread = None
+        self._server = None
+        if self._service is not None:
+            self._service.close()
+            self._service.store.close()
+            self._service = None
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+
+    def _running_service(self) -> SparevideosService:
+        if self._service is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return self._service
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET

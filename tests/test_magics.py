@@ -1,0 +1,428 @@
+"""The %sv_* magics, driven in a real InteractiveShell against a real emulator.
+
+The emulator here has its own account whose private key is a marker string: every test that
+touches the service checks that the marker shows up in no output, error, repr or history.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
+
+from sv_widgets._demo import demo_service
+from sv_widgets.emulator import Emulator
+from sv_widgets.models import FileInfo
+from sv_widgets.widgets import UploadProgress
+
+MARKER = "SVMARKER-PRIVATE-magics-5f1c0a7e"
+PUBLIC = "magics-public"
+MAGICS = ("sv_login", "sv_logout", "sv_status", "sv_upload", "sv_info", "sv_thumbnails")
+MAGICS += ("sv_files", "sv_play", "sv_delete")
+
+
+@pytest.fixture(scope="module")
+def ip() -> InteractiveShell:
+    """The process's InteractiveShell (history in memory)."""
+    if InteractiveShell.initialized():
+        return InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    return InteractiveShell.instance(config=config)
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[Emulator]:
+    """An emulator of our own: a clean listing, and an account with the marker key."""
+    with Emulator(accounts={PUBLIC: MARKER, "someone-else": "other-secret-1"}) as emu:
+        yield emu
+
+
+@pytest.fixture
+def sv(ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``%load_ext sv_widgets`` with no credentials anywhere; unloaded afterwards."""
+    monkeypatch.setenv("SV_CONFIG_DIR", str(tmp_path / "no-config"))
+    ip.config.pop("SpareVideos", None)  # %config merges into the shell's config: start clean
+    ip.run_line_magic("load_ext", "sv_widgets")
+    yield ip.magics_manager.registry["SpareVideosMagics"]
+    ip.run_line_magic("unload_ext", "sv_widgets")
+    ip.config.pop("SpareVideos", None)
+
+
+@pytest.fixture
+def env(sv: Any, service: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Credentials from the environment, pointing at ``service``."""
+    monkeypatch.setenv("SV_PUBLIC_KEY", PUBLIC)
+    monkeypatch.setenv("SV_PRIVATE_KEY", MARKER)
+    monkeypatch.setenv("SV_API_URL", service.api_url)
+    monkeypatch.setenv("SV_THUMBNAIL_URL", service.thumbnail_url)
+    return service
+
+
+@pytest.fixture
+def small_file(tmp_path: Path) -> Path:
+    """A few bytes to upload with ``--no-convert`` (no transcoding needed)."""
+    path = tmp_path / "small.mp4"
+    path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)))
+    return path
+
+
+def assert_no_marker(ip: InteractiveShell, *things: Any) -> None:
+    """The marker key is in none of ``things`` nor in the shell's input or output history."""
+    texts = [t if isinstance(t, str) else repr(t) for t in things]
+    texts += ip.history_manager.input_hist_raw
+    texts += [repr(v) for v in ip.history_manager.output_hist.values()]
+    for text in texts:
+        assert MARKER not in text
+
+
+def run(ip: InteractiveShell, cell: str) -> tuple[Any, Any]:
+    """Run ``cell`` as a user would (history, ``$var`` expansion); return (result, capture)."""
+    with capture_output() as cap:
+        result = ip.run_cell(cell, store_history=True)
+    return result, cap
+
+
+# -- loading ----------------------------------------------------------------------------------
+def test_load_registers_everything_and_unload_removes_it(ip: InteractiveShell) -> None:
+    ip.run_line_magic("load_ext", "sv_widgets")
+    try:
+        for name in MAGICS:
+            assert name in ip.magics_manager.magics["line"]
+        assert "sv_upload" in ip.magics_manager.magics["cell"]
+        assert any(type(c).__name__ == "SpareVideos" for c in ip.configurables)
+    finally:
+        ip.run_line_magic("unload_ext", "sv_widgets")
+    for name in MAGICS:
+        assert name not in ip.magics_manager.magics["line"]
+    assert "sv_upload" not in ip.magics_manager.magics["cell"]
+    assert not any(type(c).__name__ == "SpareVideos" for c in ip.configurables)
+    assert "SpareVideosMagics" not in ip.magics_manager.registry
+
+
+def test_loading_imports_nothing_heavy() -> None:
+    """Through the load benchmark's smoke run: fresh subprocesses, sys.modules inspected."""
+    bench = Path(__file__).parents[1] / "benchmarks" / "bench_load.py"
+    out = subprocess.run(
+        [sys.executable, str(bench), "--smoke", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout)
+    assert out.returncode == 0, out.stderr
+    assert result["forbidden_loaded"] == []  # av, starlette, uvicorn
+    assert result["deferred_loaded"] == []  # ipywidgets, requests, the client, the widgets
+    assert result["seconds"] > 0
+
+
+@pytest.mark.parametrize("name", MAGICS)
+def test_every_magic_has_help(sv: Any, ip: InteractiveShell, name: str) -> None:
+    with capture_output() as cap:
+        value = ip.run_line_magic(name, "--help")
+    assert value in (None, [])
+    assert cap.stdout.lstrip().startswith(f"%{name} [-h]")
+    assert "--help" in cap.stdout
+    assert not demo_service().running  # help never reaches for the service
+
+
+# -- settings ---------------------------------------------------------------------------------
+def test_config_changes_settings_and_clients(
+    env: Emulator, sv: Any, ip: InteractiveShell, caplog: pytest.LogCaptureFixture
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.parallel = 7")
+    ip.run_line_magic("config", "SpareVideos.call_expires = 99")
+    assert sv.settings.parallel == 7
+    assert sv.session.client().expires_in == 99
+    ip.run_line_magic("config", "SpareVideos.parallel = 0")  # refused, logged by %config
+    assert sv.settings.parallel == 7
+    assert "should not be less than 1" in caplog.text
+    with capture_output() as cap:
+        ip.run_line_magic("config", "SpareVideos")
+    assert "SpareVideos.upload_expires" in cap.stdout
+    assert "private" not in cap.stdout.lower()
+
+    # The refused value sits in the shell's config now; reloading keeps the good ones.
+    with capture_output() as cap:
+        ip.run_line_magic("reload_ext", "sv_widgets")
+    settings = ip.magics_manager.registry["SpareVideosMagics"].settings
+    assert (settings.parallel, settings.call_expires) == (4, 99)
+    assert "ignoring SpareVideos.parallel" in cap.stderr
+
+
+# -- uploads and files, credentials from the environment --------------------------------------
+def test_upload_info_thumbnails_files_play_delete(
+    env: Emulator, sv: Any, ip: InteractiveShell, sample_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ip.user_ns["clip"] = str(sample_clip)
+    result, cap = run(ip, "code = %sv_upload $clip")
+    assert result.error_in_exec is None, cap.stderr
+    code = ip.user_ns["code"]
+    assert code in env.client(PUBLIC).iter_files()
+    assert f"{sample_clip.name}: ready: {code}" in cap.stdout  # text progress, no widgets here
+    assert "demo" not in cap.stdout
+
+    result, cap = run(ip, "info = %sv_info $code")
+    info = ip.user_ns["info"]
+    assert isinstance(info, FileInfo)
+    assert (info.code, info.extension) == (code, "mp4")
+    assert info.playtime == pytest.approx(3.0, abs=0.5)
+    raw = ip.run_line_magic("sv_info", f"{code} --json")
+    assert raw["status"] == "success"
+    assert raw["streams"]["mp4"]
+
+    gallery = ip.run_line_magic("sv_thumbnails", code)
+    browser = ip.run_line_magic("sv_files", "--page-size 5")
+    player = ip.run_line_magic("sv_play", f"{code} --rendition 360")
+    for widget in (gallery, browser, player):
+        assert widget.wait_idle(60)
+    assert type(gallery).__name__ == "ThumbnailGallery"
+    assert gallery.value == f"{code}_360_03.jpg"  # the service's default selection
+    assert type(browser).__name__ == "FileBrowser"
+    assert code in browser.codes
+    assert (type(player).__name__, player.file_code, player.rendition) == ("Player", code, "360")
+    assert (gallery.error, browser.error, player.error) == ("", "", "")
+
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
+    with capture_output() as cap:
+        assert ip.run_line_magic("sv_delete", code) == []
+    assert "Nothing deleted" in cap.stdout
+    assert code in env.client(PUBLIC).iter_files()
+    assert ip.run_line_magic("sv_delete", code) == [code]
+    assert code not in env.client(PUBLIC).iter_files()
+    with pytest.raises(UsageError, match=r"^\[404\] "):
+        ip.run_line_magic("sv_info", code)
+    assert_no_marker(ip, cap.stdout, cap.stderr, info, gallery, browser, player, sv.session)
+
+
+def test_flags_reach_the_service(
+    env: Emulator, sv: Any, ip: InteractiveShell, sample_clip: Path
+) -> None:
+    code = ip.run_line_magic("sv_upload", f"{sample_clip} --no-convert")
+    with capture_output() as cap:
+        assert ip.run_line_magic("sv_info", code) is None
+    assert cap.stdout.startswith(f"{code}: ")
+    assert "not converted" in cap.stdout.lower()
+
+    code = ip.run_line_magic("sv_upload", f"{sample_clip} --sd-only --mp4-only")
+    info = ip.run_line_magic("sv_info", code)
+    assert info.streams.webm == ()
+    assert info.streams.hls is None
+    assert all((r.height or 0) <= 480 for r in info.streams.mp4)
+
+    code = ip.run_line_magic("sv_upload", f"{sample_clip} --no-wait")
+    deadline = time.monotonic() + 120
+    while (info := ip.run_line_magic("sv_info", code)) is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert isinstance(info, FileInfo)
+
+
+def test_conversion_timeout_returns_the_code_with_a_note(
+    env: Emulator, sv: Any, ip: InteractiveShell, sample_clip: Path
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.conversion_timeout = 1.0")
+    ip.run_line_magic("config", "SpareVideos.poll_interval = 0.05")
+    env.set_faults([{"route": "file_get", "kind": "latency", "latency_ms": 1500}])
+    try:
+        with capture_output() as cap:
+            code = ip.run_line_magic("sv_upload", str(sample_clip))
+    finally:
+        env.clear_faults()
+    assert code in env.client(PUBLIC).iter_files()
+    assert f"{code} still converting after 1 s; check later with %sv_info {code}" in cap.stdout
+
+
+@pytest.mark.parametrize(
+    ("magic", "line", "match"),
+    [
+        ("sv_upload", "", "what to upload"),
+        ("sv_upload", "/no/such/clip.mp4", "no such file: /no/such/clip.mp4"),
+        ("sv_upload", ".", "not a file"),
+        ("sv_upload", "ftp://example.org/a.mp4", "only http:// and https://"),
+        ("sv_upload", "a.mp4 --no-convert --sd-only", "need conversion"),
+        ("sv_upload", "a.mp4 --parallel 2", "cell form"),
+        ("sv_upload", "a.mp4 --bogus", "unrecognized arguments"),
+        ("sv_info", "not-a-code", "not a file code: 'not-a-code'"),
+        ("sv_info", "", "required: code"),
+        ("sv_thumbnails", "1488633857-11PY", "not a file code"),
+        ("sv_play", "x y", "unrecognized arguments"),
+        ("sv_delete", "", "required: CODE"),
+        ("sv_delete", "1488633857-11PYNC ../etc", "not a file code: '../etc'"),
+        ("sv_files", "--page-size 0", "at least 1"),
+        ("sv_files", "--page-size x", "invalid int value"),
+    ],
+)
+def test_bad_input_is_a_one_line_usage_error_before_any_request(
+    sv: Any,
+    ip: InteractiveShell,
+    monkeypatch: pytest.MonkeyPatch,
+    magic: str,
+    line: str,
+    match: str,
+) -> None:
+    # Keys that would fail on any request (nothing listens on port 9): the error we get must
+    # be the local one, found before any request was made.
+    monkeypatch.setenv("SV_PUBLIC_KEY", PUBLIC)
+    monkeypatch.setenv("SV_PRIVATE_KEY", MARKER)
+    monkeypatch.setenv("SV_API_URL", "http://127.0.0.1:9/api/v1")
+    with pytest.raises(UsageError, match=match) as info:
+        ip.run_line_magic(magic, line)
+    assert "\n" not in str(info.value)
+    assert MARKER not in str(info.value)
+
+
+def test_api_errors_carry_code_and_message(
+    env: Emulator, sv: Any, ip: InteractiveShell, sample_clip: Path
+) -> None:
+    other = env.client("someone-else").upload(sample_clip)
+    for magic, line, code in [
+        ("sv_info", "1000000000-ZZZZZZ", 404),
+        ("sv_info", other, 403),
+        ("sv_delete", f"{other} --yes", 403),
+    ]:
+        result, cap = run(ip, f"%{magic} {line}")
+        error = result.error_in_exec
+        assert isinstance(error, UsageError)
+        assert str(error).startswith(f"[{code}] ")
+        assert f"UsageError: [{code}]" in cap.stderr + cap.stdout
+        assert "Traceback" not in cap.stderr + cap.stdout
+    assert other in env.client("someone-else").iter_files()
+    assert_no_marker(ip)
+
+
+# -- bulk uploads -----------------------------------------------------------------------------
+def test_cell_upload_keeps_order_reports_failures_and_continues(
+    env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    ip.user_ns["clip"] = str(small_file)
+    cell = f"# a comment\n$clip\n\nhttp://127.0.0.1:9/nothing-here.mp4\n  {small_file}  \n"
+    result, cap = run(ip, f"%%sv_upload --parallel 3 --no-convert\n{cell}")
+    assert result.error_in_exec is None, cap.stderr
+    first, failed, last = ip.user_ns["_"]  # in input order; None where the row failed
+    assert failed is None
+    assert {first, last} <= set(env.client(PUBLIC).iter_files())
+    assert first != last
+    assert "2 of 3 uploaded:" in cap.stdout
+    assert "line 4 " in cap.stdout  # the failing row, with its line number and error code
+    assert_no_marker(ip, cap.stdout, cap.stderr)
+
+
+def test_cell_upload_checks_every_file_before_sending_any(
+    env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    before = set(env.client(PUBLIC).iter_files())
+    cell = f"{small_file}\n/missing/one.mp4\n{small_file}\n/missing/two.mp4\n"
+    with pytest.raises(UsageError, match=r"nothing uploaded; line 2: .*one\.mp4; line 4: .*two"):
+        ip.run_cell_magic("sv_upload", "", cell)
+    with pytest.raises(UsageError, match="no files to upload"):
+        ip.run_cell_magic("sv_upload", "", "# only a comment\n\n")
+    with pytest.raises(UsageError, match="cell body"):
+        ip.run_cell_magic("sv_upload", str(small_file), str(small_file))
+    assert set(env.client(PUBLIC).iter_files()) == before
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"), [(RuntimeError, "RuntimeError: boom"), (KeyboardInterrupt, "cancelled")]
+)
+def test_cell_upload_survives_surprises_and_reports_interrupts(
+    env: Emulator,
+    sv: Any,
+    ip: InteractiveShell,
+    small_file: Path,
+    monkeypatch: Any,
+    error: Any,
+    expected: str,
+) -> None:
+    def wait(self: UploadProgress, timeout: float | None = None) -> str:
+        raise error("boom")
+
+    monkeypatch.setattr(UploadProgress, "wait", wait)
+    cell = f"{small_file}\n{small_file}"
+    with capture_output() as cap:
+        if error is KeyboardInterrupt:  # cancels every row, says where each stands, re-raises
+            with pytest.raises(KeyboardInterrupt):
+                ip.run_cell_magic("sv_upload", "--no-convert", cell)
+        else:  # an unexpected error is that row's failure; the others go on
+            assert ip.run_cell_magic("sv_upload", "--no-convert", cell) == [None, None]
+    assert "0 of 2 uploaded:" in cap.stdout
+    assert f"line 1 small.mp4: {expected}" in cap.stdout
+
+
+def test_widget_display_mode(
+    env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
+    with capture_output() as cap:
+        code = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    assert code in env.client(PUBLIC).iter_files()
+    bundles = [output.data for output in cap.outputs]
+    assert any("application/vnd.jupyter.widget-view+json" in data for data in bundles)
+    assert "uploading" not in cap.stdout  # no text progress alongside the widget
+
+
+@pytest.mark.slow
+def test_bulk_upload_is_concurrent(
+    env: Emulator, sv: Any, ip: InteractiveShell, tmp_path: Path
+) -> None:
+    for i in range(20):
+        (tmp_path / f"small-{i:02d}.mp4").write_bytes(b"\x00" * 2048 + bytes([i]))
+    cell = "\n".join(str(p) for p in sorted(tmp_path.glob("small-*.mp4")))
+    latency = {"kind": "latency", "latency_ms": 150}
+    env.set_faults([{"route": "initiate", **latency}, {"route": "upload", **latency}])
+    try:
+        timings = {}
+        for parallel in (1, 4):
+            start = time.perf_counter()
+            with capture_output():
+                codes = ip.run_cell_magic("sv_upload", f"--no-convert --parallel {parallel}", cell)
+            timings[parallel] = time.perf_counter() - start
+            assert len(codes) == 20
+            assert all(codes)
+    finally:
+        env.clear_faults()
+    print(f"bulk upload: one at a time {timings[1]:.2f} s, four at a time {timings[4]:.2f} s")
+    assert timings[1] / timings[4] >= 2.5, timings
+
+
+# -- demo mode --------------------------------------------------------------------------------
+def test_demo_mode_end_to_end(sv: Any, ip: InteractiveShell, sample_clip: Path) -> None:
+    """Nothing configured: %sv_upload clip.mp4, then %sv_info $code."""
+    status = ip.run_line_magic("sv_status", "")
+    assert status.source == "demo"
+    assert not demo_service().running
+
+    ip.user_ns["clip"] = str(sample_clip)
+    result, cap = run(ip, "code = %sv_upload $clip")
+    assert result.error_in_exec is None, cap.stderr
+    announcements = [line for line in cap.stdout.splitlines() if "demo mode" in line]
+    assert len(announcements) == 1
+    assert "%sv_login" in announcements[0]
+    assert "SV_PUBLIC_KEY" in announcements[0]
+
+    result, cap = run(ip, "info = %sv_info $code")
+    assert result.error_in_exec is None, cap.stderr
+    assert isinstance(ip.user_ns["info"], FileInfo)
+    assert ip.user_ns["info"].code == ip.user_ns["code"]
+    assert "demo mode" not in cap.stdout  # said once per kernel, not per magic
+
+    status = ip.run_line_magic("sv_status", "")
+    assert (status.source, status.public_key) == ("demo", "demo")
+    demo_key = demo_service().credentials()[0].private_key
+    texts = [repr(status), cap.stdout, repr(sv.session), *ip.history_manager.input_hist_raw]
+    assert not any(demo_key in text for text in texts)
+
+    ip.run_line_magic("unload_ext", "sv_widgets")
+    assert not demo_service().running  # unloading stops the emulator
+    ip.run_line_magic("load_ext", "sv_widgets")
