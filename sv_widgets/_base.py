@@ -62,6 +62,7 @@ class ClientBase:
         retries: int = 3,
         session: Any = None,
         expires_in: int = 30,
+        upload_expires_in: int = 3600,
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
     ) -> None:
@@ -73,14 +74,17 @@ class ClientBase:
             raise ConfigurationError(
                 f"algo {algo!r} is not supported; use one of {sorted(signing.CLIENT_ALGOS)}"
             )
-        if retries < 0 or expires_in <= 0:
-            raise ConfigurationError("retries must be >= 0 and expires_in > 0")
+        if retries < 0 or expires_in <= 0 or upload_expires_in <= 0:
+            raise ConfigurationError(
+                "retries must be >= 0, and expires_in and upload_expires_in > 0"
+            )
         self._public_key = public_key
         self._private_key = private_key
         self._api_url = _base_url(api_url, "api_url")
         self._thumbnail_url = _base_url(thumbnail_url, "thumbnail_url")
         self.algo = algo
         self.expires_in = expires_in
+        self.upload_expires_in = upload_expires_in
         self._transport = Transport(
             timeout=(float(timeout[0]), float(timeout[1])),
             retries=retries,

@@ -8,7 +8,6 @@ demo emulator, and caches one :class:`~sv_widgets.client.Client` per set of cred
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,32 +57,11 @@ class Status:
         p.text(repr(self))
 
 
-@functools.cache
-def _settings_client_class() -> type[Client]:
-    """A :class:`Client` whose upload-initiation expiry is an attribute.
-
-    ``Client`` takes the expiry of other calls as ``expires_in`` but that of upload initiation
-    only per call, and the upload widget calls ``initiate_upload()`` without one; this is how
-    ``%config SpareVideos.upload_expires`` reaches it. Built on first use (imports requests).
-    """
-    from sv_widgets.client import Client
-    from sv_widgets.models import UploadTicket
-
-    class SettingsClient(Client):
-        upload_expires_in = 3600
-
-        def initiate_upload(self, *, expires_in: int | None = None) -> UploadTicket:
-            expires = self.upload_expires_in if expires_in is None else expires_in
-            return super().initiate_upload(expires_in=expires)
-
-    return SettingsClient
-
-
 def _client_for(creds: Credentials, **kwargs: Any) -> Client:
-    from sv_widgets.client import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL
+    from sv_widgets.client import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, Client
 
     with api_errors(creds.private_key):
-        return _settings_client_class()(
+        return Client(
             creds.public_key,
             creds.private_key,
             api_url=creds.api_url or DEFAULT_API_URL,
@@ -132,7 +110,7 @@ class MagicSession:
         if client is None:
             client = self._clients[key] = _client_for(creds)
         client.expires_in = self.settings.call_expires
-        client.upload_expires_in = self.settings.upload_expires  # type: ignore[attr-defined]
+        client.upload_expires_in = self.settings.upload_expires
         return client
 
     def check_keys(self, creds: Credentials) -> None:

@@ -56,7 +56,9 @@ class Client(ClientBase):
     session
         A ``requests.Session`` to use from every thread (default: one per thread).
     expires_in
-        Lifetime in seconds of tokens for calls other than upload initiation.
+        Lifetime in seconds of tokens for calls other than upload initiation (default 30).
+    upload_expires_in
+        Lifetime in seconds of upload-initiation tokens (default 3600, CONTRACT.md).
     backoff
         First retry delay in seconds; doubles each retry, with jitter.
     max_retry_after
@@ -70,8 +72,10 @@ class Client(ClientBase):
 
     # ------------------------------------------------------------------ uploads
 
-    def initiate_upload(self, *, expires_in: int = 3600) -> UploadTicket:
+    def initiate_upload(self, *, expires_in: int | None = None) -> UploadTicket:
         """Ask for an upload server and ticket (``GET /upload/initiate``), retried if needed.
+
+        ``expires_in`` defaults to the client's ``upload_expires_in`` (3600 s).
 
         Examples
         --------
@@ -83,7 +87,7 @@ class Client(ClientBase):
             "/upload/initiate",
             ("upload", "initiate"),
             idempotent=True,
-            expires_in=expires_in,
+            expires_in=expires_in or self.upload_expires_in,
         )
         return UploadTicket.from_json(body)
 
