@@ -210,7 +210,10 @@ class Emulator:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=5,
-                h11_max_incomplete_event_size=1024 * 1024,  # room for 256 KiB tokens in a URL
+                # h11 always (httptools has other limits): a request line of up to 8 MiB
+                # still reaches the app, so an absurd token gets a JSON 401, not a bare 400.
+                http="h11",
+                h11_max_incomplete_event_size=8 * 1024 * 1024,
             )
             self._server = uvicorn.Server(config)
             self._thread = threading.Thread(
