@@ -1,0 +1,206 @@
+"""One row of the file browser: what is known of a file, and the widgets that show it.
+
+:class:`RowData` classifies what ``client.file_info`` said (ready, converting with percent,
+not converted, failed, error); :class:`FileRow` is a reusable line of widgets (checkbox,
+thumbnail or placeholder, code, duration, extension, renditions, a details toggle) that the
+browser points at a different code when the page changes, plus a details area below it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ipywidgets as W
+
+from sv_widgets.errors import FileNotConverted, FileserverError, SpareVideosError
+from sv_widgets.widgets._format import format_duration, format_renditions
+from sv_widgets.widgets._tasks import Quiet, set_traits
+
+if TYPE_CHECKING:
+    from sv_widgets.models import FileInfo
+
+__all__ = ["COLUMNS", "FileRow", "RowData"]
+
+# (title, width) of each column after the checkbox
+COLUMNS = (
+    ("", "84px"),
+    ("Code", "190px"),
+    ("Duration", "80px"),
+    ("Ext", "56px"),
+    ("Renditions", "200px"),
+    ("", "96px"),
+)
+
+
+@dataclass(frozen=True)
+class RowData:
+    """What the browser knows about one file.
+
+    ``state`` is ``"ready"``, ``"converting"`` (``progress`` 0-100 when known),
+    ``"not converted"``, ``"failed"`` (``message`` has the reason) or ``"error"``.
+
+    Examples
+    --------
+    >>> from sv_widgets.errors import FileNotConverted
+    >>> RowData.from_error(FileNotConverted("converting", progress=42.0)).label
+    'converting 42%'
+    """
+
+    state: str
+    info: FileInfo | None = None
+    progress: float | None = None
+    message: str = ""
+
+    @classmethod
+    def from_info(cls, info: FileInfo) -> RowData:
+        """A converted file."""
+        return cls("ready", info=info)
+
+    @classmethod
+    def from_error(cls, exc: SpareVideosError) -> RowData:
+        """Classify the error ``file_info`` raised."""
+        if isinstance(exc, FileNotConverted):
+            converting = exc.progress is not None or "progress" in exc.message.lower()
+            return cls(
+                "converting" if converting else "not converted",
+                progress=exc.progress,
+                message=exc.message,
+            )
+        if isinstance(exc, FileserverError):
+            return cls("failed", message=f"[{exc.code}] {exc.message}")
+        code = f"[{exc.code}] " if exc.code is not None else ""
+        return cls("error", message=f"{code}{exc.message}")
+
+    @property
+    def label(self) -> str:
+        """Short text for the thumbnail placeholder."""
+        if self.state == "converting" and self.progress is not None:
+            return f"converting {self.progress:.0f}%"
+        return self.state
+
+
+_COLORS = {
+    "converting": "var(--jp-brand-color1,#1976d2)",
+    "failed": "var(--jp-error-color1,#c62828)",
+    "error": "var(--jp-error-color1,#c62828)",
+}
+
+
+def _cell(width: str, widget: W.Widget) -> W.Widget:
+    widget.layout.width = width
+    widget.layout.flex = "0 0 auto"
+    return widget
+
+
+class FileRow(W.VBox):  # type: ignore[misc]
+    """A reusable browser row; :meth:`show` points it at a code, :meth:`draw` fills it in.
+
+    Parameters
+    ----------
+    on_check
+        Called ``on_check(code, checked)`` when a person ticks or unticks the box.
+    on_open
+        Called ``on_open(code)`` when the details button is pressed.
+    """
+
+    def __init__(
+        self, on_check: Callable[[str, bool], None], on_open: Callable[[str], None]
+    ) -> None:
+        self.code = ""
+        self._quiet = Quiet()
+        self.checkbox = W.Checkbox(value=False, indent=False, layout=W.Layout(width="28px"))
+        self.image = _cell(COLUMNS[0][1], W.Image(format="jpeg"))
+        self.image.layout.height = "48px"
+        self.image.layout.object_fit = "cover"
+        self.placeholder = _cell(COLUMNS[0][1], W.HTML(""))
+        self.code_label = _cell(COLUMNS[1][1], W.HTML(""))
+        self.duration = _cell(COLUMNS[2][1], W.Label(""))
+        self.extension = _cell(COLUMNS[3][1], W.Label(""))
+        self.renditions = _cell(COLUMNS[4][1], W.Label(""))
+        self.open_button = _cell(COLUMNS[5][1], W.Button(description="Details", icon="info"))
+        self.details = W.VBox([])
+        self.details.layout.display = "none"
+        self.checkbox.observe(
+            lambda c: None if self._quiet.active else on_check(self.code, c["new"]), names="value"
+        )
+        self.open_button.on_click(lambda _b: on_open(self.code))
+        line = W.HBox(
+            [
+                self.checkbox,
+                self.image,
+                self.placeholder,
+                self.code_label,
+                self.duration,
+                self.extension,
+                self.renditions,
+                self.open_button,
+            ]
+        )
+        line.layout.align_items = "center"
+        super().__init__([line, self.details])
+        self.add_class("sv-file-row")
+
+    def show(self, code: str, checked: bool) -> None:
+        """Point the row at ``code`` (empty: hide the row), clearing what it showed."""
+        self.code = code
+        self.layout.display = "" if code else "none"
+        self.set_checked(checked)
+        set_traits(self.code_label, value=f"<code>{html.escape(code)}</code>")
+        self.close_details()
+        self.draw(None, None)
+
+    def set_checked(self, checked: bool) -> None:
+        """Tick or untick the box without reporting it as a person's click."""
+        with self._quiet():
+            set_traits(self.checkbox, value=checked)
+
+    def draw(self, data: RowData | None, thumbnail: bytes | None) -> None:
+        """Show what is known: ``None`` data means still loading."""
+        info = data.info if data is not None else None
+        set_traits(self.duration, value=format_duration(info.playtime) if info else "")
+        set_traits(self.extension, value=info.extension if info else "")
+        labels = [r.label for r in info.streams.mp4] if info else []
+        set_traits(self.renditions, value=format_renditions(labels) if info else "")
+        has_image = bool(thumbnail) and data is not None and data.state == "ready"
+        if has_image:
+            set_traits(self.image, value=thumbnail)
+        self.image.layout.display = "" if has_image else "none"
+        self.placeholder.layout.display = "none" if has_image else ""
+        state = "loading" if data is None else data.state
+        text = "loading…" if data is None else data.label
+        if data is not None and data.state == "ready":
+            text = "no thumbnail"
+        title = html.escape(data.message if data is not None else "", quote=True)
+        color = _COLORS.get(state, "var(--jp-ui-font-color2,#666)")
+        set_traits(
+            self.placeholder,
+            value=(
+                f'<div class="sv-placeholder sv-{state.replace(" ", "-")}" title="{title}" '
+                f'style="height:48px;display:flex;align-items:center;justify-content:center;'
+                f"font-size:11px;text-align:center;border-radius:3px;color:{color};"
+                f'background:var(--jp-layout-color2,#eee)">{html.escape(text)}</div>'
+            ),
+        )
+
+    @property
+    def details_open(self) -> bool:
+        """Whether the details area is shown."""
+        return bool(self.details.layout.display != "none")
+
+    def open_details(self, children: list[W.Widget]) -> None:
+        """Show ``children`` below the row."""
+        self.details.children = children
+        self.details.layout.display = ""
+        self.open_button.description = "Close"
+
+    def close_details(self) -> None:
+        """Hide the details and close the widgets they held (their background work stops)."""
+        old = self.details.children
+        self.details.children = []
+        self.details.layout.display = "none"
+        self.open_button.description = "Details"
+        for child in old:
+            child.close()

@@ -1,0 +1,230 @@
+"""The widgets' private helpers: formatting, background runner, coalescer, cache, text output."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import ipywidgets
+import pytest
+from traitlets import Float, HasTraits, Int, Unicode
+
+from sv_widgets.widgets._cache import ThumbnailCache
+from sv_widgets.widgets._format import (
+    format_bytes,
+    format_duration,
+    format_eta,
+    format_rate,
+    format_renditions,
+)
+from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
+from sv_widgets.widgets._text import TextProgress
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1000, "1.0 kB"),
+        (1536, "1.5 kB"),
+        (123_456_789, "123 MB"),
+        (5 * 10**12, "5.0 TB"),
+        (-1, "?"),
+        (float("nan"), "?"),
+    ],
+)
+def test_format_bytes(size: float, text: str) -> None:
+    assert format_bytes(size) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0:00"), (59.6, "1:00"), (75, "1:15"), (3600, "1:00:00"), (None, "-"), (-3, "-")],
+)
+def test_format_duration(seconds: float | None, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.2, "1 s left"),
+        (59, "59 s left"),
+        (61, "1 min 1 s left"),
+        (7260, "2 h 1 min left"),
+        (None, ""),
+        (float("inf"), ""),
+    ],
+)
+def test_format_eta(seconds: float | None, text: str) -> None:
+    assert format_eta(seconds) == text
+
+
+def test_format_rate_and_renditions() -> None:
+    assert format_rate(2_345_678) == "2.35 MB/s"
+    assert format_rate(123_000_000) == "123.0 MB/s"
+    assert format_rate(-1) == "- MB/s"
+    assert format_renditions(("360", "1080", "720")) == "1080p 720p 360p"
+    assert format_renditions(("auto", "480")) == "480p auto"
+
+
+def test_runner_reports_errors_and_waits_for_nested_tasks() -> None:
+    errors: list[BaseException] = []
+    runner = Runner(2, "test", on_error=errors.append)
+    done: list[int] = []
+
+    def nested(n: int) -> None:
+        time.sleep(0.05)
+        done.append(n)
+        if n < 3:
+            runner.submit(nested, n + 1)
+
+    runner.submit(nested, 0)
+    failing = runner.submit(lambda: 1 / 0)
+    assert runner.wait_idle(5)
+    assert done == [0, 1, 2, 3]
+    assert len(errors) == 1
+    assert isinstance(errors[0], ZeroDivisionError)
+    assert isinstance(failing.exception(), ZeroDivisionError)
+    runner.shutdown()
+    with pytest.raises(RuntimeError, match="closed"):
+        runner.submit(print)
+
+
+def test_runner_wait_idle_times_out() -> None:
+    runner = Runner(1, "test")
+    release = threading.Event()
+    runner.submit(release.wait, 5)
+    assert runner.wait_idle(0.05) is False
+    release.set()
+    assert runner.wait_idle(5) is True
+    runner.shutdown()
+
+
+def test_coalescer_flushes_bursts_once_per_interval() -> None:
+    calls: list[float] = []
+    c = Coalescer(0.1, lambda: calls.append(time.monotonic()))
+    c.mark()  # first mark after quiet: immediate
+    assert len(calls) == 1
+    for _ in range(50):
+        c.mark()
+    assert len(calls) == 1  # folded into one delayed flush
+    time.sleep(0.25)
+    assert len(calls) == 2
+    assert calls[1] - calls[0] >= 0.09
+    c.mark()
+    c.flush_now()
+    assert len(calls) in (3, 4)
+
+
+def test_set_traits_from_many_threads_keeps_every_update() -> None:
+    box = ipywidgets.IntText(value=0)
+    lock = threading.Lock()
+
+    def bump() -> None:
+        for _ in range(100):
+            with lock:
+                set_traits(box, value=box.value + 1, description=str(box.value + 1))
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert box.value == 400
+    assert box.description == "400"
+    box.close()
+
+
+def test_quiet_is_per_thread() -> None:
+    quiet = Quiet()
+    seen: list[bool] = []
+    with quiet():
+        t = threading.Thread(target=lambda: seen.append(quiet.active))
+        t.start()
+        t.join()
+        assert quiet.active
+    assert seen == [False]
+    assert not quiet.active
+
+
+def test_thumbnail_cache_evicts_least_recently_used() -> None:
+    cache = ThumbnailCache(max_bytes=10)
+    a, b, c = (("u", "code", n, 260) for n in "abc")
+    cache.put(a, b"1234")
+    cache.put(b, b"1234")
+    assert cache.get(a) == b"1234"  # a is now the most recent
+    cache.put(c, b"1234")
+    assert cache.get(b) is None
+    assert cache.get(a)
+    assert cache.get(c)
+    assert len(cache) == 2
+    cache.put(("u", "code", "huge", None), b"x" * 11)
+    assert len(cache) == 2
+    cache.clear()
+    assert len(cache) == 0
+
+
+class FakeUpload(HasTraits):
+    name = Unicode("clip.mp4")
+    phase = Unicode("idle")
+    progress = Float(0.0)
+    sent = Int(0)
+    total = Int(0)
+    rate = Float(None, allow_none=True)
+    eta = Float(None, allow_none=True)
+    file_code = Unicode("")
+    error = Unicode("")
+    state = Unicode("")
+
+
+def test_text_progress_redraws_one_line_on_a_terminal() -> None:
+    out = io.StringIO()
+    fake = FakeUpload()
+    text = TextProgress(fake, out, interactive=True)
+    fake.total = 2_000_000
+    fake.phase = "uploading"
+    fake.sent, fake.rate, fake.eta = 1_000_000, 4_000_000.0, 0.25
+    time.sleep(0.21)
+    fake.progress = 0.5
+    fake.file_code, fake.state = "1700000000-AbC123", "converted"
+    fake.phase = "ready"
+    text.close()
+    fake.phase = "failed"  # after close: not written
+    written = out.getvalue()
+    assert written.count("\r") == 3
+    assert written.endswith("\n")
+    assert "50% (1.0 MB of 2.0 MB) 4.00 MB/s 1 s left" in written
+    assert "clip.mp4: ready: 1700000000-AbC123 (converted)" in written
+    assert "failed" not in written
+
+
+def test_text_progress_logs_quarters_when_not_a_terminal() -> None:
+    out = io.StringIO()
+    fake = FakeUpload()
+    TextProgress(fake, out)
+    fake.phase = "uploading"
+    for i in range(1, 101):
+        fake.progress = i / 100
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4  # the phase, then 25%, 50%, 75%
+    fake.error, fake.state, fake.phase = "[10001] bad", "failed: not uploaded", "failed"
+    assert out.getvalue().splitlines()[-1] == "clip.mp4: failed: [10001] bad (failed: not uploaded)"
+
+
+def test_exported_members() -> None:
+    import sv_widgets
+    import sv_widgets.widgets as widgets
+
+    assert widgets.__all__ == [
+        "FileBrowser",
+        "Player",
+        "TextProgress",
+        "ThumbnailGallery",
+        "UploadCancelled",
+        "UploadProgress",
+    ]
+    for name in ("FileBrowser", "Player", "ThumbnailGallery", "UploadProgress"):
+        assert getattr(sv_widgets, name) is getattr(widgets, name)
