@@ -117,6 +117,7 @@ class FileRow(W.VBox):  # type: ignore[misc]
         self.image.layout.object_fit = "cover"
         self.placeholder = _cell(COLUMNS[0][1], W.HTML(""))
         self.code_label = _cell(COLUMNS[1][1], W.HTML(""))
+        self.code_label.layout.margin = "0 0 0 12px"  # clear of the thumbnail's edge
         self.duration = _cell(COLUMNS[2][1], W.Label(""))
         self.extension = _cell(COLUMNS[3][1], W.Label(""))
         self.renditions = _cell(COLUMNS[4][1], W.Label(""))
