@@ -1,4 +1,4 @@
-"""The README's curl-only flow (docs/emulator.md) runs as written against a live emulator."""
+"""The README's curl-only flow (README.md, "The emulator") runs as written against a live emulator."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import pytest
 
 from sv_widgets.emulator import Emulator
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "emulator.md"
+DOC = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _flow_script() -> str:
     text = DOC.read_text()
     section = text[text.index("### The documented flow with curl alone") :]
     match = re.search(r"```sh\n(.*?)```", section, re.S)
-    assert match is not None, "the curl flow block is missing from docs/emulator.md"
+    assert match is not None, "the curl flow block is missing from README.md"
     return match.group(1)
 
 
