@@ -19,12 +19,10 @@ from .transcode import OutputSpec
 
 __all__ = [
     "GOP_SECONDS",
-    "WEBM_MAX_HEIGHT",
     "output_specs",
     "write_thumbnails",
 ]
 
-WEBM_MAX_HEIGHT = 480
 GOP_SECONDS = 2.0  # keyframe interval of every rendition; HLS/DASH segments hold 2 GOPs
 # VBV caps (kbit/s) keep CRF's peaks streamable; a height between two rows uses the next one.
 _VIDEO_MAXRATE_KBPS = ((360, 1000), (480, 1800), (720, 4000), (1080, 7500), (4320, 20000))
@@ -48,7 +46,7 @@ def output_specs(
     mp4_only: bool,
 ) -> dict[tuple[str, int], OutputSpec]:
     """Every output file of a conversion, keyed by ``("mp4" | "webm", height)``."""
-    webm_heights = [] if mp4_only else [h for h in heights if h <= WEBM_MAX_HEIGHT]
+    webm_heights = [] if mp4_only else list(heights)
     # One encoder thread per output already fills the cores; more threads only add overhead.
     threads = max(1, (os.cpu_count() or 1) // (len(heights) + len(webm_heights)))
     specs: dict[tuple[str, int], OutputSpec] = {}
