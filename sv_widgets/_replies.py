@@ -79,6 +79,13 @@ def check_binary(response: requests.Response, endpoint: str, secrets: tuple[str,
 def parse_progress(response: requests.Response, endpoint: str, secrets: tuple[str, ...]) -> float:
     """Decode the upload server's plain-text progress (0-100)."""
     text = check_binary(response, endpoint, secrets).decode("utf-8", "replace").strip()
+    if text.startswith("{"):  # an API error instead of a number: typed, so retries apply
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("status") == "error":
+            raise error_from_response(body, endpoint=endpoint, http_status=response.status_code)
     try:
         value = float(text)
     except ValueError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import signal
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from sv_widgets.emulator.faults import parse_fault_spec
-from sv_widgets.emulator.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator
+from sv_widgets.emulator.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator, is_loopback
 
 __all__ = ["build_parser", "main"]
 
@@ -92,22 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run until interrupted; return the exit status."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if not _is_loopback(args.host):
+    if not is_loopback(args.host):
         print(
             f"WARNING: binding {args.host} exposes the emulator (and its demo keys, fault "
             "control and files) to the network; it has no TLS and is meant for loopback.",

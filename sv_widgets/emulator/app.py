@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 
 from sv_widgets.emulator.errors import ServiceError, http_status_for
 from sv_widgets.emulator.faults import FaultSet
-from sv_widgets.emulator.middleware import Guard, InjectFaults
+from sv_widgets.emulator.middleware import Guard, InjectFaults, json_error_body
 from sv_widgets.emulator.service import SparevideosService
 from sv_widgets.emulator.uploads import read_upload
 
@@ -79,9 +79,22 @@ def create_app(service: SparevideosService, settings: AppSettings) -> ASGIApp:
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={ServiceError: _on_service_error, HTTPException: _on_http_exception},
+        exception_handlers={
+            ServiceError: _on_service_error,
+            HTTPException: _on_http_exception,
+            # Starlette's own error middleware would answer text/plain before Guard sees the
+            # exception; this keeps the answer JSON. Guard still logs the traceback.
+            Exception: _on_unexpected,
+        },
     )
+    # "/x/" must not redirect to "/x" (an empty 307 built from the Host header): JSON 404.
+    app.router.redirect_slashes = False
     return InjectFaults(Guard(app), lambda: settings.faults)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    body = json_error_body(500, "Internal error: the emulator failed unexpectedly")
+    return Response(body, status_code=500, media_type="application/json")
 
 
 async def _on_service_error(request: Request, exc: Exception) -> Response:

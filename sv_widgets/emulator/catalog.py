@@ -22,7 +22,7 @@ from sv_widgets.emulator.store import FileRecord
 __all__ = ["ThumbnailEntry", "convert_with_media", "file_info", "media_path", "thumbnails"]
 
 _THUMB_NAME = re.compile(r".*_(\d+)_(\d+)\.jpg")
-_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,255}")  # 255: NAME_MAX
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,12 @@ def media_path(files_dir: Path, record: FileRecord, relpath: str) -> Path:
     parts = relpath.split("/")
     if not parts or any(not _SAFE_SEGMENT.fullmatch(p) or p in (".", "..") for p in parts):
         raise ServiceError(404, "Not found: no such media file")
-    root = (files_dir / record.code / "out").resolve()
-    path = root.joinpath(*parts).resolve()
-    if root not in path.parents or not path.is_file():
+    try:
+        root = (files_dir / record.code / "out").resolve()
+        path = root.joinpath(*parts).resolve()
+        found = root in path.parents and path.is_file()
+    except OSError:  # a path too long or too deep for the filesystem is simply not there
+        found = False
+    if not found:
         raise ServiceError(404, "Not found: no such media file")
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import secrets
 import shutil
@@ -53,8 +54,10 @@ class Emulator:
     faults
         Fault rules (:class:`FaultRule`, JSON objects or compact specs).
     allow_private_remote
-        Let ``remote_file`` reach private network ranges (loopback is always allowed;
-        link-local and cloud metadata addresses never are).
+        Let ``remote_file`` reach private network ranges. Loopback is allowed while the
+        emulator itself listens on loopback only, refused once it binds anything else (a
+        remote caller could otherwise reach the host's local services); link-local and
+        cloud metadata addresses never are.
     public_url
         Base URL written into responses, when the emulator is reached through a proxy.
     converter
@@ -181,8 +184,17 @@ class Emulator:
         self.data_dir = self._data_dir_arg or self._temp_dir
         assert self.data_dir is not None
         store = Store(self.data_dir)
+        exposed = not is_loopback(self.host)
+        if exposed:
+            logger.warning(
+                "binding %s exposes the emulator to the network (no TLS, fault control "
+                "unauthenticated); remote uploads from loopback are refused",
+                self.host,
+            )
         policy = FetchPolicy(
-            allow_private=self.allow_private_remote, max_bytes=self.max_upload_bytes
+            allow_private=self.allow_private_remote,
+            allow_loopback=not exposed,
+            max_bytes=self.max_upload_bytes,
         )
         service = SparevideosService(
             store,
@@ -195,7 +207,7 @@ class Emulator:
         self._service = service
         try:
             self._setup_accounts(service)
-            sock = socket.create_server((self.host, self.port), family=_family(self.host))
+            sock = _listen(self.host, self.port)
             self.port = sock.getsockname()[1]
             self._thread = threading.Thread(target=lambda: None)  # makes base_url usable
             settings = AppSettings(
@@ -277,6 +289,37 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the emulator reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket whose accepted connections get ``TCP_NODELAY``.
+
+    ``socket.create_server`` makes sockets with protocol 0, and asyncio only sets
+    ``TCP_NODELAY`` on sockets whose protocol is ``IPPROTO_TCP``: every reply on a kept-alive
+    connection then waited ~40 ms for Nagle and delayed ACKs. Linux copies the option from the
+    listener to the sockets it accepts; the explicit protocol covers the asyncio check.
+    """
+    family = _family(host)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(socket.SOMAXCONN)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _family(host: str) -> socket.AddressFamily:
