@@ -65,7 +65,8 @@ def ensure_system_packages() -> list[str]:
         return missing
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(*prefix, apt, "update", "-q", check=False, env=env)
-    run(*prefix, apt, "install", "-y", "-q", "--no-install-recommends", *missing, check=False, env=env)
+    install = [apt, "install", "-y", "-q", "--no-install-recommends", *missing]
+    run(*prefix, *install, check=False, env=env)
     return [pkg for pkg, path in APT_PACKAGES.items() if not Path(path).exists()]
 
 
@@ -87,7 +88,7 @@ def cmd_test(pytest_args: list[str]) -> int:
         return 1
     if run(BIN / "mypy", check=False) != 0:
         return 1
-    args = pytest_args or ["--nbval-lax", "--current-env", "tests", "notebooks"]
+    args = pytest_args or ["--nbval-lax", "--nbval-current-env", "tests", "notebooks"]
     return run(PY, "-m", "pytest", *args, check=False, env=env)
 
 
@@ -101,7 +102,7 @@ def cmd_demo() -> int:
     else:
         log("no credentials set: the notebooks use the built-in SpareVideos emulator")
     log(" ".join(args))
-    os.execv(args[0], args)
+    os.execv(args[0], args)  # noqa: S606 - replace this process with JupyterLab
     return 0  # pragma: no cover - execv does not return
 
 

@@ -1,4 +1,4 @@
-"""The README's curl-only flow (README.md, "The emulator") runs as written against a live emulator."""
+"""The README's curl-only flow (section "The emulator") runs as written against an emulator."""
 
 from __future__ import annotations
 
