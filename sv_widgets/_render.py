@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from typing import TYPE_CHECKING
@@ -86,6 +87,8 @@ def file_info_html(info: FileInfo) -> str:
     s = info.streams
     title = html.escape(info.code or "SpareVideos file")
     thumb = _safe_url(info.thumbnail)
+    if info.thumbnail_jpeg:
+        thumb = "data:image/jpeg;base64," + base64.b64encode(info.thumbnail_jpeg).decode("ascii")
     img = (
         f'<img src="{html.escape(thumb)}" alt="thumbnail of {title}" '
         'style="max-height:120px;float:left;margin:0 12px 8px 0">'

@@ -260,7 +260,7 @@ class SpareVideosMagics(Magics):
         if args is None:
             return None
         code = check_file_code(args.code)
-        from sv_widgets.errors import FileNotConverted
+        from sv_widgets.errors import FileNotConverted, SpareVideosError
 
         client = self.session.client()
         with api_errors():
@@ -272,7 +272,12 @@ class SpareVideosMagics(Magics):
                 else:
                     print(f"{code}: {e.message}")
                 return None
-        return dict(info.raw) if args.json else info
+        if args.json:
+            return dict(info.raw)
+        try:  # embed the image: the browser may not reach the thumbnail URL (Binder)
+            return info.with_thumbnail_image(client.thumbnail_image(code))
+        except SpareVideosError:
+            return info  # the card links to the URL instead
 
     @magic_arguments()
     @argument("-h", "--help", action="store_true", help="show this help and return")

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -196,6 +197,7 @@ class FileInfo:
     streams: Streams
     raw: Mapping[str, Any] = field(repr=False, compare=False, hash=False)
     code: str | None = None
+    thumbnail_jpeg: bytes | None = field(default=None, repr=False, compare=False, hash=False)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, code: str | None = None) -> FileInfo:
@@ -212,6 +214,14 @@ class FileInfo:
             raw=MappingProxyType(dict(data)),
             code=code,
         )
+
+    def with_thumbnail_image(self, jpeg: bytes) -> FileInfo:
+        """A copy whose Jupyter card embeds ``jpeg`` instead of linking to ``thumbnail``.
+
+        The browser showing a notebook cannot always reach the thumbnail URL (the demo
+        emulator on Binder listens on the kernel's localhost); embedded bytes always show.
+        """
+        return dataclasses.replace(self, thumbnail_jpeg=bytes(jpeg))
 
     @property
     def duration_text(self) -> str:

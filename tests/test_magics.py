@@ -177,6 +177,9 @@ def test_upload_info_thumbnails_files_play_delete(
     assert isinstance(info, FileInfo)
     assert (info.code, info.extension) == (code, "mp4")
     assert info.playtime == pytest.approx(3.0, abs=0.5)
+    # the card embeds the selected thumbnail's bytes: on Binder the URL is the kernel's localhost
+    assert info.thumbnail_jpeg == env.client(PUBLIC).thumbnail_image(code)
+    assert 'src="data:image/jpeg;base64,' in info._repr_html_()
     raw = ip.run_line_magic("sv_info", f"{code} --json")
     assert raw["status"] == "success"
     assert raw["streams"]["mp4"]
