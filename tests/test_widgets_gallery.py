@@ -95,6 +95,27 @@ def test_setting_value_from_python_selects(
     assert selected_on_server(client, converted) == target
 
 
+def test_value_set_while_the_list_loads_is_kept(
+    emulator: Emulator, client: Client, converted: str
+) -> None:
+    current = selected_on_server(client, converted)
+    target = next(t.file_name for t in client.thumbnails(converted) if t.file_name != current)
+    # a slow save: the list arrives first, still holding the old selection
+    emulator.set_faults([{"route": "file_update", "kind": "latency", "latency_ms": 400}])
+    try:
+        g = ThumbnailGallery(client, converted)
+        g.value = target
+        assert g.wait_idle(30)
+    finally:
+        emulator.clear_faults()
+    try:
+        assert g.value == target
+        assert g.status == "saved"
+        assert selected_on_server(client, converted) == target
+    finally:
+        g.close()
+
+
 def test_refusal_reverts_with_reason(
     gallery: ThumbnailGallery, client: Client, converted: str
 ) -> None:

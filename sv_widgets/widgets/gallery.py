@@ -96,6 +96,10 @@ class ThumbnailGallery(anywidget.AnyWidget):
         self._outstanding = 0
         self._generation = 0
         self._confirmed = ""  # the selection the service is known to hold
+        # Counted so that a list fetched while a choice was being made or saved does not
+        # overwrite that choice with the service's older selection.
+        self._choices = 0
+        self._saves = 0
         self._quiet = Quiet()
         self._publish = Coalescer(0.1, self._flush_images)
         self.on_msg(self._on_msg)
@@ -105,7 +109,7 @@ class ThumbnailGallery(anywidget.AnyWidget):
     def reload(self) -> None:
         """Fetch the thumbnail list again and load any image not yet cached."""
         set_traits(self, status="loading", message="Loading thumbnails…", error="")
-        self._runner.submit(self._load)
+        self._runner.submit(self._load, self._choices, self._saves)
 
     def select(self, file_name: str) -> None:
         """Make ``file_name`` the file's thumbnail (shown now, saved in the background)."""
@@ -128,7 +132,7 @@ class ThumbnailGallery(anywidget.AnyWidget):
             self.select(str(content.get("name", "")))
 
     # -- loading ------------------------------------------------------------------------
-    def _load(self) -> None:
+    def _load(self, choices: int, saves: int) -> None:
         try:
             thumbs = self._client.thumbnails(self.file_code)
         except SpareVideosError as exc:
@@ -140,15 +144,17 @@ class ThumbnailGallery(anywidget.AnyWidget):
             )
             return
         selected = next((t.file_name for t in thumbs if t.selected), "")
-        self._confirmed = selected
+        if self._saves == saves:  # no save landed meanwhile: the list is current
+            self._confirmed = selected
         heights = {t.height for t in thumbs}
+        traits: dict[str, Any] = {
+            "thumbnails": [self._entry(t) for t in thumbs],
+            "height": self.height if self.height in heights else 0,
+        }
+        if self._choices == choices:  # nobody chose meanwhile: show the service's selection
+            traits["value"] = selected
         with self._quiet():
-            set_traits(
-                self,
-                thumbnails=[self._entry(t) for t in thumbs],
-                value=selected,
-                height=self.height if self.height in heights else 0,
-            )
+            set_traits(self, **traits)
         missing: list[str] = []
         with self._lock:
             self._generation += 1
@@ -215,6 +221,7 @@ class ThumbnailGallery(anywidget.AnyWidget):
         if self._quiet.active or not change["new"]:
             return
         name = change["new"]
+        self._choices += 1
         set_traits(self, status="saving", saving=name, error="", message=f"Saving {name}…")
         self._saver.submit(self._save, name)
 
@@ -236,6 +243,7 @@ class ThumbnailGallery(anywidget.AnyWidget):
                 )
             return
         self._confirmed = name
+        self._saves += 1
         if self.value == name:
             set_traits(self, status="saved", saving="", message=f"Saved: {name} is the thumbnail.")
 
