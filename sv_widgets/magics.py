@@ -191,8 +191,9 @@ class SpareVideosMagics(Magics):
         ``%%sv_upload [--parallel N]``: one path or URL per line (blank lines and ``#``
         comments ignored, ``$variables`` expanded), uploaded N at a time (default
         ``%config SpareVideos.parallel``), one progress row each; every local file is checked
-        before anything is sent. Returns the codes in input order, ``None`` for a row that
-        failed, and prints a summary naming each failure with the API's code and message.
+        before anything is sent. Returns the codes in input order (``None`` where nothing was
+        stored; a file whose conversion failed keeps its code, so it can be deleted) and
+        prints a summary naming each failure with the API's code and message.
         """
         args = self._args("sv_upload", line)
         if args is None:
@@ -234,7 +235,7 @@ class SpareVideosMagics(Magics):
         )
         if cell is not None:
             print(summary(outcomes))
-            return [o.code if o.error is None else None for o in outcomes]
+            return [o.code for o in outcomes]  # a kept file (conversion failed) keeps its code
         outcome = outcomes[0]
         for note in outcome.notes:
             print(note)

@@ -322,6 +322,24 @@ def test_cell_upload_keeps_order_reports_failures_and_continues(
     assert_no_marker(ip, cap.stdout, cap.stderr)
 
 
+@pytest.mark.slow
+def test_cell_upload_returns_the_code_of_a_file_whose_conversion_failed(
+    env: Emulator, sv: Any, ip: InteractiveShell, sample_clip: Path, tmp_path: Path
+) -> None:
+    not_video = tmp_path / "notes.mp4"
+    not_video.write_bytes(b"this is not a video\n" * 100)
+    result, cap = run(ip, f"%%sv_upload --parallel 2\n{sample_clip}\n{not_video}\n")
+    assert result.error_in_exec is None, cap.stderr
+    good, bad = ip.user_ns["_"]
+    assert good
+    assert bad
+    assert {good, bad} <= set(env.client(PUBLIC).iter_files())
+    assert "1 of 2 uploaded:" in cap.stdout
+    assert "[10001]" in cap.stdout
+    assert f"(file {bad} kept)" in cap.stdout
+    env.client(PUBLIC).delete([good, bad])
+
+
 def test_cell_upload_checks_every_file_before_sending_any(
     env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
