@@ -373,6 +373,9 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         """Block until listing and row loading are done; ``False`` if ``timeout`` passed."""
         return self._runner.wait_idle(timeout)
 
+    def __repr__(self) -> str:
+        return f"<FileBrowser: {len(self.codes)} files, {len(self.selected)} selected>"
+
     def close(self) -> None:
         """Stop background work and close the widget and its rows."""
         with self._lock:

@@ -120,6 +120,12 @@ class ThumbnailGallery(anywidget.AnyWidget):
         loaded = self._runner.wait_idle(timeout)
         return self._saver.wait_idle(timeout) and loaded
 
+    def __repr__(self) -> str:
+        return (
+            f"<ThumbnailGallery {self.file_code}: {len(self.thumbnails)} thumbnails, "
+            f"value={self.value!r}, status={self.status!r}>"
+        )
+
     def close(self) -> None:
         """Stop background work and close the widget."""
         self._runner.shutdown()

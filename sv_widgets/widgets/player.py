@@ -130,6 +130,9 @@ class Player(anywidget.AnyWidget):
         """Block until loading is done; ``False`` if ``timeout`` passed first."""
         return self._runner.wait_idle(timeout)
 
+    def __repr__(self) -> str:
+        return f"<Player {self.file_code}: rendition={self.rendition!r}, src={self.src!r}>"
+
     def close(self) -> None:
         """Stop background work and close the widget."""
         self._runner.shutdown()
