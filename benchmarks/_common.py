@@ -1,0 +1,383 @@
+"""Shared plumbing of the benchmarks: interleaved timing, child peak memory, emulators.
+
+Every figure is a ratio against a reference measured side by side in the same run: each
+trial runs the reference and the subject back to back (alternating which goes first, so a
+drift in machine load hits both alike), and the medians of the trials are compared.
+
+Run as a script, this module is an emulator server for the benchmarks that need converted
+files: ``python benchmarks/_common.py serve --data-dir D --account pk:sk`` starts
+:class:`sv_widgets.emulator.Emulator` with a fast fake transcoder (thumbnails and renditions
+are written with Pillow in milliseconds instead of PyAV's seconds), prints the same
+``api:`` line as ``python -m sv_widgets.emulator`` and serves until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+PUBLIC, PRIVATE = "bench", "bench-secret"
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+HERE = Path(__file__).resolve().parent
+
+
+# ---------------------------------------------------------------------- results
+@dataclass
+class Row:
+    """One line of the results table.
+
+    ``ratio`` is subject / reference (``None`` when the figure is absolute); ``met`` is
+    ``None`` when the row is not judged (a smoke run, or a skipped size).
+    """
+
+    name: str
+    subject: str
+    reference: str
+    ratio: float | None
+    target: str
+    met: bool | None
+    note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def verdict(met: bool | None) -> str:
+    """``yes``, ``NO`` or ``-`` (not judged)."""
+    return "-" if met is None else ("yes" if met else "NO")
+
+
+def fmt_seconds(seconds: float) -> str:
+    """``123 ms`` below 10 s, else ``12.3 s``."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def fmt_spread(values: Sequence[float]) -> str:
+    """``median [min-max] (n=N)`` of seconds, for the method notes."""
+    return (
+        f"{fmt_seconds(statistics.median(values))} "
+        f"[{fmt_seconds(min(values))}-{fmt_seconds(max(values))}] (n={len(values)})"
+    )
+
+
+# ---------------------------------------------------------------------- timing
+@dataclass
+class Paired:
+    """Interleaved trials of a reference and one or more subjects (seconds)."""
+
+    times: dict[str, list[float]]
+
+    def median(self, name: str) -> float:
+        """Median seconds of ``name``."""
+        return statistics.median(self.times[name])
+
+    def ratio(self, subject: str, reference: str) -> float:
+        """Median of ``subject`` over median of ``reference``."""
+        return self.median(subject) / self.median(reference)
+
+
+def interleave(
+    contenders: dict[str, Callable[[], float | None]],
+    repeats: int,
+    *,
+    warmup: int = 1,
+    between: Callable[[], None] | None = None,
+) -> Paired:
+    """Run every contender ``repeats`` times, interleaved; return the seconds of each.
+
+    A contender either returns its own measured seconds (when only part of what it does is
+    timed, e.g. the upload inside a child process) or ``None`` (then the call is timed with
+    ``perf_counter``). The order rotates every trial. ``warmup`` untimed rounds come first
+    (connections, imports, the server's caches). ``between`` runs after every call, untimed.
+    """
+    names = list(contenders)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for trial in range(warmup + repeats):
+        shift = trial % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            own = contenders[name]()
+            seconds = time.perf_counter() - start if own is None else own
+            if between is not None:
+                between()
+            if trial >= warmup:
+                times[name].append(seconds)
+    return Paired(times)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, poll: float = 0.001) -> None:
+    """Spin (1 ms steps) until ``predicate()``; ``TimeoutError`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        time.sleep(poll)
+
+
+# ---------------------------------------------------------------------- memory
+def run_child(argv: Sequence[str], *, timeout: float = 3600) -> tuple[str, int, float]:
+    """Run a child process; return its stdout, its own peak RSS (bytes) and CPU seconds.
+
+    CPU is user + system time of the child, from ``getrusage(RUSAGE_CHILDREN)`` before and
+    after it is reaped (CPU time, unlike ``maxrss``, is not inherited from the parent).
+
+    The peak is the child's ``VmHWM`` (the kernel's high-water mark of its address space),
+    read from ``/proc`` every 5 ms while it runs; the last reading before it exits is its
+    peak unless the peak came in those final milliseconds. ``ru_maxrss`` from ``wait4``
+    would be simpler but is wrong here: Linux carries the forked parent's footprint into
+    the child's ``maxrss`` across ``exec``, so every child would look as big as this
+    process. A Python child measures more exactly by printing its own ``VmHWM`` last.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err)
+        deadline = time.monotonic() + timeout
+        peak = -1
+        while proc.poll() is None:
+            peak = max(peak, vm_hwm(proc.pid))
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise TimeoutError(f"{argv[:3]} did not finish within {timeout} s")
+            time.sleep(0.005)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {argv[:3]} failed ({proc.returncode}): {stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return stdout, peak, cpu
+
+
+def vm_hwm(pid: int | str = "self") -> int:
+    """``VmHWM`` (peak RSS) of a live process, bytes; -1 when unknown."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return -1
+    match = re.search(r"VmHWM:\s+(\d+) kB", text)
+    return int(match.group(1)) * 1024 if match else -1
+
+
+# ---------------------------------------------------------------------- files and disk
+def write_random_file(path: Path, size: int) -> Path:
+    """Write ``size`` incompressible bytes (4 MiB of urandom repeated)."""
+    block = os.urandom(4 * MIB)
+    with open(path, "wb") as f:
+        for _ in range(size // len(block)):
+            f.write(block)
+        f.write(block[: size % len(block)])
+    return path
+
+
+def free_bytes(path: Path) -> int:
+    """Free bytes on the filesystem holding ``path``."""
+    return shutil.disk_usage(path).free
+
+
+def fast_tmp() -> str | None:
+    """``/dev/shm`` when it is a writable tmpfs (fsync is free there), else ``None``."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+# ---------------------------------------------------------------------- emulators
+class EmulatorProcess:
+    """An emulator in its own process (so it never competes for our GIL).
+
+    Parameters
+    ----------
+    data_dir
+        State directory (pre-seed it with :class:`sv_widgets.emulator.store.Store` first).
+    fake_media
+        Serve through ``_common.py serve`` with the fake transcoder instead of
+        ``python -m sv_widgets.emulator`` (which converts with PyAV).
+    extra
+        More command-line options (``--page-size``, ``--fault``...).
+    """
+
+    def __init__(self, data_dir: Path, *, fake_media: bool = False, extra: Sequence[str] = ()):
+        if fake_media:
+            argv = [sys.executable, str(Path(__file__).resolve()), "serve"]
+        else:
+            argv = [sys.executable, "-m", "sv_widgets.emulator", "--log-level", "warning"]
+        argv += ["--port", "0", "--data-dir", str(data_dir), "--account", f"{PUBLIC}:{PRIVATE}"]
+        self.argv = [*argv, *extra]
+        self.proc: subprocess.Popen[str] | None = None
+        self.api_url = ""
+        self.base_url = ""
+
+    def __enter__(self) -> EmulatorProcess:
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        found: list[str] = []
+
+        def read() -> None:
+            assert self.proc is not None
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                match = re.search(r"api:\s+(\S+)", line)
+                if match and not found:
+                    found.append(match.group(1))
+            # keep draining so the child never blocks on a full pipe
+
+        threading.Thread(target=read, daemon=True).start()
+        wait_until(lambda: bool(found) or self.proc is None or self.proc.poll() is not None, 60)
+        if not found:
+            self.__exit__(None, None, None)
+            raise RuntimeError("the emulator did not start")
+        self.api_url = found[0]
+        self.base_url = self.api_url.removesuffix("/api/v1")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self.proc = None
+
+    @property
+    def pid(self) -> int:
+        """The emulator's process id."""
+        assert self.proc is not None
+        return self.proc.pid
+
+    def client(self, **kwargs: Any) -> Any:
+        """A :class:`sv_widgets.client.Client` for the benchmark account."""
+        from sv_widgets.client import Client
+
+        return Client(
+            PUBLIC,
+            PRIVATE,
+            api_url=self.api_url,
+            thumbnail_url=f"{self.base_url}/thumbnail",
+            **kwargs,
+        )
+
+    def set_faults(self, rules: Iterable[dict[str, Any]]) -> None:
+        """Replace the emulator's fault rules (``POST /_emulator/faults``)."""
+        reply = requests.post(f"{self.base_url}/_emulator/faults", json=list(rules), timeout=10)
+        reply.raise_for_status()
+
+    def latency(self, routes: Iterable[str], ms: int) -> None:
+        """Add ``ms`` of latency to every request of each named route."""
+        self.set_faults({"route": r, "kind": "latency", "latency_ms": ms} for r in routes)
+
+
+@contextlib.contextmanager
+def data_dir(prefix: str, *, fast: bool = False) -> Iterator[Path]:
+    """A temporary data directory (on tmpfs when ``fast`` and available)."""
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=fast_tmp() if fast else None) as tmp:
+        yield Path(tmp)
+
+
+def converted_files(emu: EmulatorProcess, count: int) -> list[str]:
+    """Upload ``count`` tiny files and convert them (fake transcoder); return their codes."""
+    client = emu.client()
+    codes = []
+    for i in range(count):
+        code = client.upload(io.BytesIO(b"\x00\x00\x00\x18ftypmp42" + bytes([i % 256]) * 64))
+        client.convert(code)
+        codes.append(code)
+    for code in codes:
+        client.wait_for_conversion(code, timeout=60, poll=0.05)
+    return codes
+
+
+# ---------------------------------------------------------------------- fake transcoder
+_HEIGHTS = (720, 480, 360)
+
+
+def fake_converter(record: Any, work: Path, on_progress: Any, should_stop: Any) -> dict[str, Any]:
+    """Write a plausible output tree: 3 mp4 renditions and 5 JPEG thumbnails per height."""
+    from PIL import Image
+
+    out: dict[str, Any] = {
+        "playtime": 12.0,
+        "heights": list(_HEIGHTS),
+        "mp4": {},
+        "webm": {},
+        "hls": None,
+        "mpd": None,
+        "thumbnails": {},
+    }
+    for sub in ("mp4", "thumbs"):
+        (work / sub).mkdir()
+    for h in _HEIGHTS:
+        (work / "mp4" / f"{h}.mp4").write_bytes(b"\x00" * 1024)
+        out["mp4"][str(h)] = f"mp4/{h}.mp4"
+        names = []
+        for n in range(1, 6):
+            name = f"thumbs/{record.code}_{h}_{n:02d}.jpg"
+            image = Image.linear_gradient("L").resize((h * 16 // 9, h)).convert("RGB")
+            image.save(work / name, "JPEG", quality=85)
+            names.append(name)
+        out["thumbnails"][str(h)] = names
+    on_progress(1.0)
+    return out
+
+
+def _serve(argv: Sequence[str]) -> int:
+    from sv_widgets.emulator import Emulator
+
+    p = argparse.ArgumentParser(prog="_common.py serve")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--account", action="append", default=[])
+    p.add_argument("--page-size", type=int, default=2000)
+    p.add_argument("--fault", action="append", default=[])
+    args = p.parse_args(argv)
+    accounts = dict(a.split(":", 1) for a in args.account)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    emu = Emulator(
+        data_dir=args.data_dir,
+        port=args.port,
+        accounts=accounts,
+        page_size=args.page_size,
+        faults=args.fault,
+        converter=fake_converter,
+        workers=4,
+    )
+    with emu:
+        print(f"  api:        {emu.api_url}", flush=True)
+        while not stop.wait(0.2):
+            pass
+    return 0
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON (for child processes' one-line answers)."""
+    return json.dumps(data, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        sys.exit(_serve(sys.argv[2:]))
+    sys.exit("usage: python benchmarks/_common.py serve --data-dir DIR --account PK:SK")

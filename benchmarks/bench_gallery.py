@@ -1,0 +1,108 @@
+"""Gallery benchmark: ``ThumbnailGallery`` loading 15 thumbnails against one image request.
+
+An emulator with a fast fake transcoder runs in its own process and holds one converted
+file with 15 thumbnails (3 heights x 5). Every thumbnail request (list and images) is given
+100 ms of latency by the emulator's fault injection. Trials alternate:
+
+* **reference**: one ``client.thumbnail_image(code, name, size=260)`` call;
+* **subject**: build ``ThumbnailGallery(client, code)`` in this process (the shared
+  thumbnail cache cleared first) and wait until ``status == "ready"`` with all 15 images
+  in its ``images`` trait, i.e. what the front end is sent.
+
+Target (issue 7): at most 3x one request (sequential loading would be about 16x: the
+list, then 15 images).
+
+Usage::
+
+    python benchmarks/bench_gallery.py [--smoke] [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from _common import (
+    EmulatorProcess,
+    Row,
+    converted_files,
+    data_dir,
+    fmt_seconds,
+    fmt_spread,
+    interleave,
+    verdict,
+    wait_until,
+)
+
+NAME = "gallery"
+TARGET = 3.0
+LATENCY_MS = 100
+
+
+def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
+    """Time the gallery's full load against one thumbnail request; return the row."""
+    from sv_widgets.widgets import ThumbnailGallery
+    from sv_widgets.widgets._cache import thumbnail_cache
+
+    repeats = repeats or (2 if smoke else 15)
+    with (
+        data_dir("sv-bench-gallery-", fast=True) as data,
+        EmulatorProcess(data, fake_media=True) as emu,
+    ):
+        client = emu.client()
+        (code,) = converted_files(emu, 1)
+        thumbs = client.thumbnails(code)
+        count = len(thumbs)
+        emu.latency(["thumbnail"], LATENCY_MS)
+
+        def one_request() -> None:
+            client.thumbnail_image(code, thumbs[0].file_name, size=260)
+
+        def gallery() -> None:
+            thumbnail_cache.clear()
+            widget = ThumbnailGallery(client, code)
+            try:
+                wait_until(
+                    lambda: widget.status != "loading" and len(widget.images) == count, 60, 0.002
+                )
+                if widget.status != "ready":
+                    raise RuntimeError(f"gallery ended {widget.status}: {widget.message}")
+            finally:
+                widget.close()
+
+        paired = interleave({"one request": one_request, "gallery": gallery}, repeats)
+    ratio = paired.ratio("gallery", "one request")
+    t = paired.times
+    return [
+        Row(
+            f"gallery: {count} thumbnails, {LATENCY_MS} ms latency",
+            fmt_seconds(paired.median("gallery")),
+            f"1 request {fmt_seconds(paired.median('one request'))}",
+            ratio,
+            f"<= {TARGET:.1f}x",
+            None if smoke else ratio <= TARGET,
+            f"median of {repeats} interleaved trials after 1 warm-up; gallery "
+            f"{fmt_spread(t['gallery'])}, request {fmt_spread(t['one request'])}; "
+            f"sequential would be {count + 1}x",
+            {"times": t},
+        )
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run alone and print the row."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--smoke", action="store_true", help="two trials, no verdict")
+    p.add_argument("--repeats", type=int, help="timed trials (default 15)")
+    args = p.parse_args(argv)
+    rows = run(smoke=args.smoke, repeats=args.repeats)
+    for r in rows:
+        print(
+            f"{r.name}: {r.subject} vs {r.reference} = {r.ratio:.2f}x "
+            f"(target {r.target}: {verdict(r.met)}) {r.note}"
+        )
+    return 0 if all(r.met is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
