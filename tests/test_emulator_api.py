@@ -295,6 +295,7 @@ def test_hostile_tokens_get_json_errors_never_5xx(
 
 def test_guard_turns_crashes_into_json_500(caplog: pytest.LogCaptureFixture) -> None:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from sv_widgets.emulator.middleware import Guard
 
@@ -309,8 +310,10 @@ def test_guard_turns_crashes_into_json_500(caplog: pytest.LogCaptureFixture) -> 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b""}
 
-    with caplog.at_level("ERROR", logger="sv_widgets.emulator"):
-        asyncio.run(Guard(broken)({"type": "http", "method": "GET", "path": "/x"}, receive, send))
+    scope = {"type": "http", "method": "GET", "path": "/x"}
+    with caplog.at_level("ERROR", logger="sv_widgets.emulator"), ThreadPoolExecutor(1) as pool:
+        # a thread of its own: the test process may already run an event loop on this one
+        pool.submit(asyncio.run, Guard(broken)(scope, receive, send)).result()
     assert sent[0]["status"] == 500
     body = sent[1]["body"]
     assert b'"error": 500' in body

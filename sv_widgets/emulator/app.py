@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = ["AppSettings", "create_app", "error_response"]
 _MAX_API_BODY = 1024 * 1024
 _HOST_HEADER = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 _MAX_THUMB_HEIGHT = 2160
+_RESIZED_CACHE_ENTRIES = 512  # ~10 MB of 260 px JPEGs
 _MEDIA_TYPES = {
     ".mp4": "video/mp4",
     ".m4s": "video/iso.segment",
@@ -121,6 +123,11 @@ class _Handlers:
     def __init__(self, service: SparevideosService, settings: AppSettings) -> None:
         self.service = service
         self.settings = settings
+        # Resized thumbnails, newest last: a file browser asks for the same 260 px images on
+        # every page and refresh (a CDN in front of the real service would cache them too).
+        # Keyed by the file's mtime, so a re-converted file is never served stale. Only the
+        # event loop's thread touches it.
+        self._resized: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
 
     # ---------------------------------------------------------------- helpers
     def _base(self, request: Request) -> str:
@@ -280,7 +287,18 @@ class _Handlers:
         from sv_widgets.emulator import media
 
         height = min(max(int(p["size"]), 260), _MAX_THUMB_HEIGHT)
-        data = await asyncio.to_thread(media.resize_jpeg, path, height)
+        try:
+            key = (str(path), path.stat().st_mtime_ns, height)
+        except OSError:  # deleted meanwhile
+            raise ServiceError(404, "Not found: no such thumbnail") from None
+        data = self._resized.get(key)
+        if data is None:
+            data = await asyncio.to_thread(media.resize_jpeg, path, height)
+            self._resized[key] = data
+            if len(self._resized) > _RESIZED_CACHE_ENTRIES:
+                self._resized.popitem(last=False)
+        else:
+            self._resized.move_to_end(key)
         return Response(data, media_type="image/jpeg")
 
     async def media(self, request: Request) -> Response:

@@ -89,9 +89,16 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         self._thumbs: dict[str, bytes] = {}
         self._timers: list[threading.Timer] = []
         self._notice = ""
+        self._rows: list[FileRow] = []
+        self._rows_built = threading.Event()
         super().__init__(self._build())
         self.add_class("sv-file-browser")
+        # The first requests go out before the rows are built (~3 ms a row): building them
+        # overlaps the network round trip instead of preceding it.
         self.refresh()
+        self._rows = [FileRow(self.set_selected, self.toggle_details) for _ in range(page_size)]
+        self._rows_box.children = self._rows
+        self._rows_built.set()
 
     def _build(self) -> list[W.Widget]:
         self._filter_text = W.Text(placeholder="filter by code", continuous_update=False)
@@ -117,8 +124,7 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         heads = [
             W.HTML(f"<b>{t}</b>", layout=W.Layout(width=w, flex="0 0 auto")) for t, w in COLUMNS
         ]
-        rows = range(self.page_size)
-        self._rows = [FileRow(self.set_selected, self.toggle_details) for _ in rows]
+        self._rows_box = W.VBox([])  # filled with the rows right after the first requests
         self._prev = W.Button(description="Previous", icon="arrow-left", disabled=True)
         self._next = W.Button(description="Next", icon="arrow-right", disabled=True)
         self._prev.on_click(lambda _b: self.prev_page())
@@ -128,7 +134,7 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         pager.layout.align_items = "center"
         toolbar = W.HBox([self._filter_text, self._refresh_button, self._delete_button])
         header = W.HBox([self._page_box, *heads])
-        return [toolbar, self._confirm_box, self._message, header, W.VBox(self._rows), pager]
+        return [toolbar, self._confirm_box, self._message, header, self._rows_box, pager]
 
     # -- navigation ---------------------------------------------------------------------
     def refresh(self) -> None:
@@ -190,13 +196,12 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
                 self.page = max(1, math.ceil(total / self.page_size))
             self._reload()
             return
-        self._show_window(window)
         for code in window.codes:
-            if code in self._data:
-                self._draw_row(code)
-            else:
+            if code not in self._data:
                 self._runner.submit(self._load_info, generation, code)
                 self._runner.submit(self._load_thumbnail, generation, code)
+        self._rows_built.wait()
+        self._show_window(window)  # draws whatever has arrived; later arrivals draw themselves
         if window.total is None:  # alongside the rows, never before them
             self._runner.submit(self._load_total, generation, needle)
 
@@ -209,6 +214,8 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         chosen = set(self.selected)
         for row, code in zip(self._rows, [*window.codes, *[""] * self.page_size], strict=False):
             row.show(code, code in chosen)
+            if code in self._data or code in self._thumbs:
+                row.draw(self._data.get(code), self._thumbs.get(code))
         set_traits(self, codes=list(window.codes), status="ready")
         self._sync_page_box()
         self._draw_pager(window.total, window.has_next)

@@ -62,15 +62,15 @@ def _start(app: App, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyt
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
-    """JupyterLab 4, running for the whole session."""
+    """JupyterLab 4, running while the browser tests run."""
     yield from _start("lab", tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def jupyter_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
-    """Notebook 7, running for the whole session."""
+    """Notebook 7, running while the browser tests run."""
     yield from _start("notebook", tmp_path_factory)
 
 
@@ -89,14 +89,16 @@ def _close_kernels() -> Iterator[None]:
         server.shutdown_sessions()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
+    # Package scope, not session: the sync API keeps an event loop running on the main
+    # thread, which would break every later test that calls asyncio.run().
     require_chromium()
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless; Playwright never downloads a browser here."""
     browser = playwright.chromium.launch(
