@@ -140,15 +140,14 @@ class FileRow(W.VBox):  # type: ignore[misc]
         self.image.layout.display = "none"
         self.text = W.HTML("")
         self.open_button = _cell(COLUMNS[5][1], W.Button(description="Details", icon="info"))
-        self.details = W.VBox([])
-        self.details.layout.display = "none"
+        self.details: W.VBox | None = None  # made when opened: most rows are never opened
         self.checkbox.observe(
             lambda c: None if self._quiet.active else on_check(self.code, c["new"]), names="value"
         )
         self.open_button.on_click(lambda _b: on_open(self.code))
-        line = W.HBox([self.checkbox, self.image, self.text, self.open_button])
-        line.layout.align_items = "center"
-        super().__init__([line, self.details])
+        self._line = W.HBox([self.checkbox, self.image, self.text, self.open_button])
+        self._line.layout.align_items = "center"
+        super().__init__([self._line])
         self.add_class("sv-file-row")
 
     def show(self, code: str, checked: bool) -> None:
@@ -212,19 +211,22 @@ class FileRow(W.VBox):  # type: ignore[misc]
     @property
     def details_open(self) -> bool:
         """Whether the details area is shown."""
-        return bool(self.details.layout.display != "none")
+        return self.details is not None
 
     def open_details(self, children: list[W.Widget]) -> None:
         """Show ``children`` below the row."""
-        self.details.children = children
-        self.details.layout.display = ""
+        self.close_details()
+        self.details = W.VBox(children)
+        self.children = [self._line, self.details]
         self.open_button.description = "Close"
 
     def close_details(self) -> None:
         """Hide the details and close the widgets they held (their background work stops)."""
-        old = self.details.children
-        self.details.children = []
-        self.details.layout.display = "none"
+        details, self.details = self.details, None
+        if details is None:
+            return
+        self.children = [self._line]
         self.open_button.description = "Details"
-        for child in old:
+        for child in details.children:
             child.close()
+        details.close()
