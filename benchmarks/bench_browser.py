@@ -63,16 +63,25 @@ def visible_images(widget: Any) -> int:
     return sum(visible_images(child) for child in getattr(widget, "children", ()))
 
 
-def _image_watch(browser: Any) -> Callable[[], int]:
+def _image_watch(browser: Any, expected: int) -> Callable[[], int]:
     """A cheap poll: the browser's ``Image`` widgets found once, then only their own state.
 
     Walking the whole tree (~800 widgets) every poll would take the GIL from the browser's
-    own threads for milliseconds at a time and slow down what is measured.
+    own threads for milliseconds at a time and slow down what is measured. The rows are
+    built once the first requests are out, so the tree is walked again until they exist.
     """
     import ipywidgets
 
-    images = [w for w in _walk(browser) if isinstance(w, ipywidgets.Image)]
-    return lambda: sum(1 for w in images if w.value and _shown(w))
+    images: list[Any] = []
+
+    def count() -> int:
+        if len(images) < expected:
+            images[:] = [w for w in _walk(browser) if isinstance(w, ipywidgets.Image)]
+            if len(images) < expected:
+                return 0
+        return sum(1 for w in images if w.value and _shown(w))
+
+    return count
 
 
 def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
@@ -96,7 +105,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
             start = time.perf_counter()
             widget = FileBrowser(client, page_size=files)
             try:
-                shown = _image_watch(widget)
+                shown = _image_watch(widget, files)
                 wait_until(lambda: shown() >= files, 60, poll=0.002)
                 seconds = time.perf_counter() - start
                 if visible_images(widget) != files:  # the full walk, once, outside the timing

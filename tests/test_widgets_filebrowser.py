@@ -275,6 +275,10 @@ def test_converting_row_shows_percent_then_becomes_ready(client: Client, sample_
     code = client.upload(sample_clip)
     client.convert(code)
     browser = FileBrowser(client, poll_interval=0.1)
+    deadline = time.monotonic() + 30
+    while not browser._rows:  # rows are built once the first requests are out
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     row = browser._rows[0]
     shown: list[str] = []
     row.text.observe(lambda c: shown.append(c["new"]), names="value")

@@ -31,6 +31,14 @@ from email.message import Message
 from typing import BinaryIO, TypeAlias
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from sv_widgets.emulator.addresses import (
+    REFUSED_NAMES,
+    IPAddress,
+    embedded_ipv4,
+    numeric_host,
+    refusal,
+)
+
 __all__ = [
     "FetchPolicy",
     "FetchResult",
@@ -41,7 +49,6 @@ __all__ = [
     "safe_filename",
 ]
 
-IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver: TypeAlias = Callable[[str, int], Iterable[str]]
 """``resolver(host, port)`` -> the host's addresses as strings (``getaddrinfo`` by default)."""
 
@@ -52,36 +59,8 @@ _MAX_FILENAME = 128
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _USER_AGENT = "sv-widgets-emulator (remote upload)"
-# Names of metadata services, refused before they are even looked up.
-_REFUSED_NAMES = frozenset(
-    {"metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal"}
-)
-_NUMBER = re.compile(r"0[xX][0-9a-fA-F]*|[0-9]+")
 _NETLOC = re.compile(r"(?:\[[^\[\]]+\]|[^\[\]:]+)(?::[0-9]*)?")
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")  # one DNS label, lowercased
-
-
-def _nets(cidrs: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(c) for c in cidrs.split())
-
-
-# (reason, networks) refused whatever the policy says; the first match names the reason.
-_ALWAYS_REFUSED = (
-    ("a cloud metadata endpoint", _nets("169.254.169.254/32 fd00:ec2::254/128 100.100.100.200/32")),
-    ("link-local", _nets("169.254.0.0/16 fe80::/10")),
-    ("unspecified ('this host')", _nets("0.0.0.0/8 ::/128")),
-    ("multicast", _nets("224.0.0.0/4 ff00::/8")),
-    ("broadcast", _nets("255.255.255.255/32")),
-    ("reserved", _nets("240.0.0.0/4 192.0.0.0/24 192.0.2.0/24 192.88.99.0/24 198.18.0.0/15"
-                       " 198.51.100.0/24 203.0.113.0/24 100::/64 2001::/23 2001:db8::/32")),
-)  # fmt: skip
-_LOOPBACK = _nets("127.0.0.0/8 ::1/128")
-_PRIVATE = _nets(
-    "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 fc00::/7 fec0::/10 64:ff9b:1::/48"
-)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_V4_COMPATIBLE = ipaddress.ip_network("::/96")
-_V4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
 
 
 class RemoteFetchError(Exception):
@@ -143,70 +122,15 @@ def check_address(address: str | IPAddress, policy: FetchPolicy) -> IPAddress:
         addr = ipaddress.ip_address(address)
     except ValueError:
         raise RemoteFetchError(f"{address!r} is not an IP address") from None
-    inner = _embedded_ipv4(addr) if isinstance(addr, ipaddress.IPv6Address) else None
-    reason = _refusal(inner, policy) if inner is not None else _refusal(addr, policy)
+    inner = embedded_ipv4(addr) if isinstance(addr, ipaddress.IPv6Address) else None
+    flags = {"allow_private": policy.allow_private, "allow_loopback": policy.allow_loopback}
+    reason = refusal(inner if inner is not None else addr, **flags)
     if reason:
         shown = f"{addr} (IPv4 {inner})" if inner else str(addr)
         raise RemoteFetchError(f"address {shown} is {reason}; refused")
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         return addr.ipv4_mapped
     return addr
-
-
-def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped
-    if addr.sixtofour is not None:
-        return addr.sixtofour
-    low32 = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
-    if addr in _NAT64 or addr in _V4_TRANSLATED:
-        return low32
-    if addr in _V4_COMPATIBLE and int(addr) > 1:  # deprecated ::a.b.c.d, not :: or ::1
-        return low32
-    return None
-
-
-def _refusal(addr: IPAddress, policy: FetchPolicy) -> str | None:
-    for reason, networks in _ALWAYS_REFUSED:
-        if any(addr in net for net in networks):
-            return reason
-    if any(addr in net for net in _LOOPBACK):
-        return None if policy.allow_loopback else "loopback (allow_loopback is off)"
-    if any(addr in net for net in _PRIVATE):
-        return None if policy.allow_private else "in a private range (allow_private is off)"
-    if not addr.is_global:  # anything the tables above forgot
-        return "not a public address"
-    return None
-
-
-def _numeric_host(host: str) -> IPAddress | None:
-    """Read an IP literal in any spelling ``inet_aton`` accepts; ``None`` for a name."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    labels = host.split(".")
-    if not _NUMBER.fullmatch(labels[-1]):
-        return None  # a name: the last label of an IPv4 spelling is always a number
-    if len(labels) > 4 or not all(_NUMBER.fullmatch(part) for part in labels):
-        raise RemoteFetchError(f"host {host!r} is not a valid IPv4 address")
-    values = []
-    for part in labels:
-        if part[:2].lower() == "0x":
-            values.append(int(part[2:] or "0", 16))
-        elif len(part) > 1 and part.startswith("0"):
-            if not set(part) <= set("01234567"):
-                raise RemoteFetchError(f"host {host!r} is not a valid IPv4 address")
-            values.append(int(part, 8))
-        else:
-            values.append(int(part))
-    *head, last = values
-    if any(v > 255 for v in head) or last >= 256 ** (5 - len(values)):
-        raise RemoteFetchError(f"host {host!r} is not a valid IPv4 address")
-    number = last
-    for i, v in enumerate(head):
-        number += v << (8 * (3 - i))
-    return ipaddress.IPv4Address(number)
 
 
 @dataclass(frozen=True)
@@ -259,9 +183,12 @@ def _parse(url: str) -> _Target:
             host = host.encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
         raise RemoteFetchError("the URL has an invalid host or port") from None
-    if host in _REFUSED_NAMES:
+    if host in REFUSED_NAMES:
         raise RemoteFetchError(f"host {host} is a cloud metadata service; refused")
-    address = _numeric_host(host)
+    try:
+        address = numeric_host(host)
+    except ValueError as e:
+        raise RemoteFetchError(str(e)) from None
     if address is not None:
         host = str(address)  # canonical spelling for Host, SNI and messages
     elif len(host) > 253 or not all(_LABEL.fullmatch(label) for label in host.split(".")):

@@ -90,15 +90,10 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         self._timers: list[threading.Timer] = []
         self._notice = ""
         self._rows: list[FileRow] = []
-        self._rows_built = threading.Event()
+        self._rows_lock = threading.Lock()
         super().__init__(self._build())
         self.add_class("sv-file-browser")
-        # The first requests go out before the rows are built (~3 ms a row): building them
-        # overlaps the network round trip instead of preceding it.
         self.refresh()
-        self._rows = [FileRow(self.set_selected, self.toggle_details) for _ in range(page_size)]
-        self._rows_box.children = self._rows
-        self._rows_built.set()
 
     def _build(self) -> list[W.Widget]:
         self._filter_text = W.Text(placeholder="filter by code", continuous_update=False)
@@ -200,10 +195,23 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
             if code not in self._data:
                 self._runner.submit(self._load_info, generation, code)
                 self._runner.submit(self._load_thumbnail, generation, code)
-        self._rows_built.wait()
+        self._ensure_rows()
         self._show_window(window)  # draws whatever has arrived; later arrivals draw themselves
         if window.total is None:  # alongside the rows, never before them
             self._runner.submit(self._load_total, generation, needle)
+
+    def _ensure_rows(self) -> None:
+        """Build the page's rows on first use, after the first requests went out.
+
+        A row is a few widgets (~2 ms); built in the constructor they would delay the first
+        requests. Built here, once those requests are in flight, they fill the round trip.
+        """
+        with self._rows_lock:
+            if self._rows:
+                return
+            rows = [FileRow(self.set_selected, self.toggle_details) for _ in range(self.page_size)]
+            self._rows_box.children = rows
+            self._rows = rows
 
     def _load_total(self, generation: int, needle: str) -> None:
         total = self._index.count(needle)
