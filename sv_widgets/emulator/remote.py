@@ -193,7 +193,11 @@ def _parse(url: str) -> _Target:
         host = str(address)  # canonical spelling for Host, SNI and messages
     elif len(host) > 253 or not all(_LABEL.fullmatch(label) for label in host.split(".")):
         raise RemoteFetchError("the URL has an invalid host name")
-    if parts.netloc.startswith("[") != isinstance(address, ipaddress.IPv6Address):
+    bracketed = parts.netloc.startswith("[")
+    if bracketed and isinstance(address, ipaddress.IPv4Address):
+        # Python 3.11+ refuses this in urlsplit (above); 3.10 lets it through to here
+        raise RemoteFetchError("the URL is malformed (an IPv4 address in brackets)")
+    if bracketed != isinstance(address, ipaddress.IPv6Address):
         raise RemoteFetchError("the URL has an invalid host name")  # e.g. "[v1.x]"
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     query = "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?") if parts.query else ""
