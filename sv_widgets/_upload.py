@@ -7,10 +7,15 @@ a socket, a generator wrapped in a reader) is first spooled to a temporary file:
 must be known to send ``Content-Length``, which every PHP front end accepts, whereas chunked
 request bodies are refused by several. Memory stays flat either way.
 
-:class:`ProgressReader` is what ``MultipartEncoder`` reads the file part from: it serves
-exactly ``size`` bytes in chunks and reports ``(sent, total)`` through a
-:class:`ProgressThrottle` (monotonic, about ten calls a second, final ``(total, total)``
-exactly once).
+:class:`ProgressReader` serves the file's bytes, exactly ``size`` of them, and reports
+``(sent, total)`` through a :class:`ProgressThrottle` (monotonic, about ten calls a second,
+final ``(total, total)`` exactly once). :class:`MultipartBody` wraps it in a
+``multipart/form-data`` body with a known length that ``requests`` streams chunk by chunk.
+
+Why not requests-toolbelt's ``MultipartEncoder`` (the stack's first choice): urllib3 reads a
+file-like body in small blocks and the encoder copies every byte through an internal buffer;
+a 1 GiB upload cost 0.82 s of CPU against curl's 0.46 s and ran 1.03-1.34x curl's time on two
+cores shared with the server. Yielding 1 MiB chunks straight from the file halves the CPU.
 
 Examples
 --------
@@ -33,14 +38,15 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from sv_widgets.errors import LocalFileError
 
-__all__ = ["ProgressReader", "ProgressThrottle", "UploadSource", "open_source"]
+__all__ = ["MultipartBody", "ProgressReader", "ProgressThrottle", "UploadSource", "open_source"]
 
 CHUNK = 1024 * 1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -171,7 +177,7 @@ class ProgressThrottle:
 
 
 class ProgressReader:
-    """Serve exactly ``source.size`` bytes to ``MultipartEncoder``, reporting progress.
+    """Serve exactly ``source.size`` bytes, reporting progress.
 
     ``len`` is what is left (the encoder asks it after every read). A file that shrinks
     while it is sent raises :class:`LocalFileError` instead of looping forever.
@@ -207,3 +213,64 @@ class ProgressReader:
         self.sent += len(chunk)
         self.throttle.update(self.sent)
         return bytes(chunk)
+
+
+class MultipartBody:
+    """A streamed ``multipart/form-data`` body: text fields, then one file part.
+
+    ``len(body)`` is the exact byte count (``requests`` sends it as ``Content-Length``, which
+    every PHP front end accepts, rather than a chunked body) and iterating yields the
+    encoded fields, then the file in :data:`CHUNK`-sized pieces, then the closing boundary.
+    It can be iterated once (uploads are never retried automatically).
+
+    Examples
+    --------
+    >>> import io
+    >>> src = open_source(io.BytesIO(b"abc"))
+    >>> body = MultipartBody([("ref", "r1")], "file", ProgressReader(src, ProgressThrottle(None)))
+    >>> data = b"".join(body)
+    >>> len(data) == len(body), data.count(b"abc"), body.content_type.startswith("multipart/")
+    (True, 1, True)
+    """
+
+    def __init__(
+        self, fields: list[tuple[str, str]], file_field: str, reader: ProgressReader
+    ) -> None:
+        self.boundary = uuid.uuid4().hex
+        source = reader.source
+        parts = [
+            self._part_head(f"name={_quote_param(name)}") + value.encode("utf-8") + b"\r\n"
+            for name, value in fields
+        ]
+        disposition = f"name={_quote_param(file_field)}; filename={_quote_param(source.filename)}"
+        parts.append(self._part_head(disposition, source.content_type))
+        self._head = b"".join(parts)
+        self._tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
+        self._reader = reader
+        self._length = len(self._head) + source.size + len(self._tail)
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header value, with the boundary."""
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    def _part_head(self, disposition: str, content_type: str | None = None) -> bytes:
+        lines = [f"--{self.boundary}", f"Content-Disposition: form-data; {disposition}"]
+        if content_type:
+            lines.append(f"Content-Type: {content_type}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._head
+        while chunk := self._reader.read(CHUNK):
+            yield chunk
+        yield self._tail
+
+
+def _quote_param(value: str) -> str:
+    """A quoted header parameter, escaped as browsers do (HTML5: ``"`` CR LF percent-encoded)."""
+    escaped = value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    return f'"{escaped}"'

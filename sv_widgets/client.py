@@ -22,13 +22,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from requests_toolbelt.multipart.encoder import MultipartEncoder
-
 from sv_widgets._base import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, ClientBase, Source, _code
 from sv_widgets._http import Attempt
 from sv_widgets._pages import iter_pages, poll_remote_progress, wait_converted
 from sv_widgets._replies import parse_json, parse_progress, parse_thumbnail_list
-from sv_widgets._upload import ProgressReader, ProgressThrottle, open_source
+from sv_widgets._upload import MultipartBody, ProgressReader, ProgressThrottle, open_source
 from sv_widgets.errors import InvalidResponse, SpareVideosError
 from sv_widgets.models import FileInfo, FilePage, Thumbnail, UploadTicket
 
@@ -120,19 +118,13 @@ class Client(ClientBase):
             ticket = ticket or self.initiate_upload()
             throttle = ProgressThrottle(on_progress)
             reader = ProgressReader(src, throttle)
-            encoder = MultipartEncoder(
-                fields=[
-                    ("token", ticket.token),
-                    ("ref", ticket.ref),
-                    ("file", (src.filename, reader, src.content_type)),
-                ]
-            )
+            form = MultipartBody([("token", ticket.token), ("ref", ticket.ref)], "file", reader)
             spec = Attempt(
                 "POST",
                 ticket.server,
                 {"ref": ticket.ref, "token": ticket.token},
-                encoder,
-                {"Content-Type": encoder.content_type},
+                form,
+                {"Content-Type": form.content_type},
                 (ticket.token,),
             )
             try:
