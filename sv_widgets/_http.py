@@ -46,7 +46,7 @@ RETRY_API_CODES = frozenset({501, 10005})
 _TOKEN_PARAM = re.compile(r"(token(?:=|%3D|\"?\s*:\s*\"|'\s*:\s*'))[^&\s\"']+", re.IGNORECASE)
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/%]{16,}(?:\.|%2E)[0-9a-f]{32,}")
 _SNIPPET = 200
-_MAX_IDLE_SESSIONS = 16
+_MAX_IDLE_SESSIONS = 64
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
