@@ -89,6 +89,12 @@ def _conversion(smoke: bool, repeats: int | None) -> list[Row]:
     seconds = 1.0 if smoke else 10.0
     r: dict[str, Any] = importlib.import_module("bench_conversion").run(seconds)
     total, single = r["total_s"], r["reference_single_encode_s"]
+    cpu: dict[str, float] = r["cpu"]
+    spent = sum(cpu.values()) or 1.0
+    shares = ", ".join(
+        f"{name.rsplit('_', 1)[-1]} {100 * value / spent:.0f}%"  # "{code}_720.mp4" -> "720.mp4"
+        for name, value in sorted(cpu.items(), key=lambda kv: -kv[1])
+    )
     return [
         Row(
             f"conversion: {seconds:g} s 720p clip, every output",
@@ -98,7 +104,8 @@ def _conversion(smoke: bool, repeats: int | None) -> list[Row]:
             f"<= {seconds:g} s (real time)",
             None if smoke else total <= seconds,
             f"one run each (benchmarks/bench_conversion.py); renditions {r['heights']}, "
-            f"decode alone {r['reference_decode_s']:.2f} s",
+            f"decode alone {r['reference_decode_s']:.2f} s; {spent:.1f} CPU s in all, "
+            f"shared as {shares}",
             r,
         )
     ]
