@@ -4,11 +4,7 @@ the same data directory, and check nothing acknowledged was lost and nothing hal
 from __future__ import annotations
 
 import os
-import re
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,91 +12,14 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
-
-from sv_widgets import signing
+from emulator_process import EmulatorProcess
 
 PUBLIC, PRIVATE = "crash", "crash-secret"
 
 pytestmark = pytest.mark.slow
 
 
-class Proc:
-    """``python -m sv_widgets.emulator`` on ``data_dir``, SIGKILLed or stopped by the test."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sv_widgets.emulator",
-                "--port",
-                "0",
-                "--data-dir",
-                str(data_dir),
-                "--account",
-                f"{PUBLIC}:{PRIVATE}",
-                "--log-level",
-                "warning",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            match = re.search(r"api:\s+(\S+)", line)
-            if match:
-                self.api = match.group(1)
-                break
-        else:
-            raise AssertionError("the emulator did not start")
-
-    def token(self, method: str, action: str, **fields: object) -> str:
-        payload = {
-            "algo": "sha256",
-            "public_key": PUBLIC,
-            "method": method,
-            "action": action,
-            "expires": int(time.time()) + 600,
-            **fields,
-        }
-        return signing.sign(payload, PRIVATE)
-
-    def get(self, endpoint: str, method: str, action: str, **fields: object) -> dict[str, object]:
-        r = requests.get(
-            f"{self.api}/{endpoint}",
-            params={"token": self.token(method, action, **fields)},
-            timeout=30,
-        )
-        return dict(r.json())
-
-    def ticket(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.get("upload/initiate", "upload", "initiate").items()}
-
-    def upload(self, data: bytes, name: str = "clip.mp4") -> str:
-        t = self.ticket()
-        r = requests.post(
-            t["server"],
-            params={"ref": t["ref"], "token": t["token"]},
-            files={"file": (name, data)},
-            timeout=60,
-        )
-        return str(r.json()["code"])
-
-    def kill9(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(30)
-        self.close()
-
-    def close(self) -> None:
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(30)
-        self.close()
+Proc = EmulatorProcess
 
 
 @pytest.fixture
@@ -109,7 +28,7 @@ def launch(tmp_path: Path) -> Iterator[type[Proc]]:
 
     class Tracked(Proc):
         def __init__(self, data_dir: Path) -> None:
-            super().__init__(data_dir)
+            super().__init__(data_dir, public=PUBLIC, private=PRIVATE)
             procs.append(self)
 
     yield Tracked

@@ -18,11 +18,7 @@ import contextlib
 import hashlib
 import os
 import random
-import re
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,119 +28,14 @@ from typing import Any
 
 import pytest
 import requests
-
-from sv_widgets import signing
+from emulator_process import EmulatorProcess
 
 PUBLIC, PRIVATE = "crash-public", "crash-private-5e1f"
 
 pytestmark = pytest.mark.slow
 
 
-class Proc:
-    """``python -m sv_widgets.emulator`` on ``data_dir`` (killed or stopped by the test)."""
-
-    def __init__(self, data_dir: Path, *extra: str) -> None:
-        self.data_dir = data_dir
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sv_widgets.emulator",
-                "--port",
-                "0",
-                "--data-dir",
-                str(data_dir),
-                "--account",
-                f"{PUBLIC}:{PRIVATE}",
-                "--log-level",
-                "warning",
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 60
-        for line in self.proc.stdout:
-            match = re.search(r"api:\s+(\S+)", line)
-            if match:
-                self.api = match.group(1)
-                self.base = self.api.removesuffix("/api/v1")
-                break
-            if time.monotonic() > deadline:  # pragma: no cover
-                break
-        else:
-            raise AssertionError("the emulator did not start")
-
-    def token(self, method: str, action: str, **fields: Any) -> str:
-        payload = {
-            "public_key": PUBLIC,
-            "method": method,
-            "action": action,
-            "expires": int(time.time()) + 600,
-            **fields,
-        }
-        return signing.sign(payload, PRIVATE)
-
-    def get(self, endpoint: str, method: str, action: str, **fields: Any) -> dict[str, Any]:
-        r = requests.get(
-            f"{self.api}/{endpoint}",
-            params={"token": self.token(method, action, **fields)},
-            timeout=30,
-        )
-        return dict(r.json())
-
-    def ticket(self) -> dict[str, str]:
-        body = self.get("upload/initiate", "upload", "initiate")
-        assert body["status"] == "success", body
-        return {k: str(v) for k, v in body.items()}
-
-    def upload(self, data: bytes, name: str = "clip.mp4") -> str:
-        t = self.ticket()
-        r = requests.post(
-            t["server"],
-            params={"ref": t["ref"], "token": t["token"]},
-            files={"file": (name, data)},
-            timeout=60,
-        )
-        body = r.json()
-        assert body["status"] == "success", body
-        return str(body["code"])
-
-    def listing(self) -> list[str]:
-        codes: list[str] = []
-        for page in range(1, 1000):  # bounded: pages are few
-            r = requests.get(
-                f"{self.api}/me/files",
-                params={"token": self.token("files", "get"), "page": str(page)},
-                timeout=30,
-            )
-            body = r.json()
-            assert body["status"] == "success", body
-            codes += body["codes"]
-            if body["nextPageUrl"] is None:
-                return codes
-        raise AssertionError("listing never ended")
-
-    def kill9(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(30)
-        self._close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                self.proc.kill()
-                self.proc.wait(30)
-        self._close()
-
-    def _close(self) -> None:
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+Proc = EmulatorProcess
 
 
 @pytest.fixture
@@ -152,7 +43,7 @@ def launch() -> Iterator[Any]:
     procs: list[Proc] = []
 
     def start(data_dir: Path, *extra: str) -> Proc:
-        p = Proc(data_dir, *extra)
+        p = Proc(data_dir, *extra, public=PUBLIC, private=PRIVATE)
         procs.append(p)
         return p
 
