@@ -4,7 +4,7 @@ Every endpoint is one method that returns a model or raises an
 :class:`~sv_widgets.errors.SpareVideosError`. Tokens are signed afresh for every attempt
 and always travel percent-encoded. Idempotent calls retry (``_http.Transport``); uploads,
 conversions, thumbnail updates and deletions never do. A ``Client`` may be shared between
-threads: each thread gets its own ``requests.Session``.
+threads: each request borrows a ``requests.Session`` from a pool of warm ones.
 
 Examples
 --------
@@ -52,7 +52,8 @@ class Client(ClientBase):
     retries
         How many times an idempotent call is retried.
     session
-        A ``requests.Session`` to use from every thread (default: one per thread).
+        A ``requests.Session`` to use for every request (default: a pool of sessions, each
+        request borrowing one no other thread is using).
     expires_in
         Lifetime in seconds of tokens for calls other than upload initiation (default 30).
     upload_expires_in
