@@ -65,6 +65,32 @@ def verdict(met: bool | None) -> str:
     return "-" if met is None else ("yes" if met else "NO")
 
 
+def standalone(
+    run: Callable[..., list[Row]],
+    argv: list[str] | None,
+    *,
+    doc: str,
+    smoke_help: str,
+    default_repeats: int,
+) -> int:
+    """The ``main`` of a ``bench_*.py`` run alone: parse ``--smoke``/``--repeats``, print rows.
+
+    Exits 1 when a judged target is missed, as ``run.py`` does.
+    """
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--smoke", action="store_true", help=smoke_help)
+    p.add_argument("--repeats", type=int, help=f"timed trials (default {default_repeats})")
+    args = p.parse_args(argv)
+    rows = run(smoke=args.smoke, repeats=args.repeats)
+    for r in rows:
+        ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
+        print(
+            f"{r.name}: {r.subject} vs {r.reference} = {ratio} "
+            f"(target {r.target}: {verdict(r.met)}) {r.note}"
+        )
+    return 0 if all(r.met is not False for r in rows) else 1
+
+
 def fmt_seconds(seconds: float) -> str:
     """``123 ms`` below 10 s, else ``12.3 s``."""
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"

@@ -19,7 +19,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -33,7 +32,7 @@ from _common import (
     fmt_seconds,
     fmt_spread,
     interleave,
-    verdict,
+    standalone,
     wait_until,
 )
 
@@ -134,18 +133,14 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run alone and print the row."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--smoke", action="store_true", help="6 rows, two trials, no verdict")
-    p.add_argument("--repeats", type=int, help="timed trials (default 15)")
-    args = p.parse_args(argv)
-    rows = run(smoke=args.smoke, repeats=args.repeats)
-    for r in rows:
-        print(
-            f"{r.name}: {r.subject} vs {r.reference} = {r.ratio:.2f}x "
-            f"(target {r.target}: {verdict(r.met)}) {r.note}"
-        )
-    return 0 if all(r.met is not False for r in rows) else 1
+    """Run alone and print the rows."""
+    return standalone(
+        run,
+        argv,
+        doc=__doc__ or "",
+        smoke_help="6 rows, two trials, no verdict",
+        default_repeats=15,
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from _common import (
     fmt_seconds,
     fmt_spread,
     interleave,
-    verdict,
+    standalone,
 )
 
 NAME = "listing"
@@ -105,18 +104,10 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run alone and print the row."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--smoke", action="store_true", help="pages of 100 codes, no verdict")
-    p.add_argument("--repeats", type=int, help="timed trials (default 9)")
-    args = p.parse_args(argv)
-    rows = run(smoke=args.smoke, repeats=args.repeats)
-    for r in rows:
-        print(
-            f"{r.name}: {r.subject} vs {r.reference} = {r.ratio:.2f}x "
-            f"(target {r.target}: {verdict(r.met)}) {r.note}"
-        )
-    return 0 if all(r.met is not False for r in rows) else 1
+    """Run alone and print the rows."""
+    return standalone(
+        run, argv, doc=__doc__ or "", smoke_help="pages of 100 codes, no verdict", default_repeats=9
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import statistics
@@ -48,7 +47,7 @@ from _common import (
     free_bytes,
     interleave,
     run_child,
-    verdict,
+    standalone,
     write_random_file,
 )
 
@@ -326,21 +325,16 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run alone and print the rows."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--smoke", action="store_true", help="small sizes, one trial, no verdicts")
-    p.add_argument("--repeats", type=int, help="timed trials (default 7)")
-    args = p.parse_args(argv)
     if shutil.which("curl") is None:
         print("curl is needed as the reference", file=sys.stderr)
         return 2
-    rows = run(smoke=args.smoke, repeats=args.repeats)
-    for r in rows:
-        ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
-        print(
-            f"{r.name}: {r.subject} vs {r.reference} = {ratio} (target {r.target}: "
-            f"{verdict(r.met)}) {r.note}"
-        )
-    return 0 if all(r.met is not False for r in rows) else 1
+    return standalone(
+        run,
+        argv,
+        doc=__doc__ or "",
+        smoke_help="small sizes, one trial, no verdicts",
+        default_repeats=7,
+    )
 
 
 if __name__ == "__main__":
