@@ -1,0 +1,55 @@
+"""Facts about the SpareVideos wire format that the client and the emulator share.
+
+One home for the rules both sides must agree on, so that they cannot drift apart: the
+service's default URLs, what a file code looks like, and the sizes the thumbnail service
+resizes to. ``docs/wire-contract.md`` explains where each comes from.
+
+Pure constants and one predicate: no HTTP, no IPython, nothing heavy to import.
+
+Examples
+--------
+>>> is_file_code("1488633857-11PYNC"), is_file_code("1488633857-11PY")
+(True, False)
+>>> thumbnail_height(100), thumbnail_height(720), thumbnail_height(99999)
+(260, 720, 2160)
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_THUMBNAIL_URL",
+    "FILE_CODE",
+    "FILE_CODE_EXAMPLE",
+    "MAX_THUMBNAIL_HEIGHT",
+    "MIN_THUMBNAIL_HEIGHT",
+    "is_file_code",
+    "thumbnail_height",
+]
+
+#: The real service's API base URL.
+DEFAULT_API_URL = "https://devs.sparevideos.com/api/v1"
+#: The real service's thumbnail base URL.
+DEFAULT_THUMBNAIL_URL = "https://static.sparevideos.com/thumbnail"
+
+#: A file code: the upload's UNIX time, ``-``, six letters or digits.
+FILE_CODE = re.compile(r"[0-9]{1,12}-[A-Za-z0-9]{6}")
+#: The code the service's own document uses as its example.
+FILE_CODE_EXAMPLE = "1488633857-11PYNC"
+
+#: The thumbnail service gives at least this many pixels high, whatever size is asked.
+MIN_THUMBNAIL_HEIGHT = 260
+#: Resized thumbnails are capped at this height (4K).
+MAX_THUMBNAIL_HEIGHT = 2160
+
+
+def is_file_code(text: object) -> bool:
+    """Whether ``text`` is a string shaped like a file code (nothing more is checked)."""
+    return isinstance(text, str) and FILE_CODE.fullmatch(text) is not None
+
+
+def thumbnail_height(requested: int) -> int:
+    """The height the thumbnail service actually serves for a requested ``size``."""
+    return min(max(int(requested), MIN_THUMBNAIL_HEIGHT), MAX_THUMBNAIL_HEIGHT)
