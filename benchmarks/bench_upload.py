@@ -77,7 +77,7 @@ _CHILD = textwrap.dedent(
 
     # Time spent reporting progress (the throttle on every chunk, and the callback), measured
     # directly: a CPU difference between two uploads is dominated by the kernel's socket work.
-    import sv_widgets._upload as U
+    import sv_widgets.client._multipart as U
     spent = [0.0]
     if progress == "1":
         for name in ("update", "finish"):

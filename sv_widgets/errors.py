@@ -5,6 +5,8 @@
     SpareVideosError                    code, message, endpoint, http_status
     ├── ConfigurationError              missing or bad settings (no credentials, bad URL)
     ├── LocalFileError                  a local file is missing or unreadable (before any request)
+    ├── Cancelled                       stopped on request (Cancel, a kernel interrupt)
+    │   └── UploadCancelled             an upload stopped; the message says where the file stands
     ├── APIError                        the service answered {"status": "error", ...}
     │   ├── NotAuthorized               401  bad, expired or unknown token / key / algorithm
     │   ├── Forbidden                   403  token for another action, another account's file
@@ -28,7 +30,8 @@
 
 ``API_ERRORS`` maps each documented code to its class; :func:`error_from_response` builds
 the right exception from a decoded error body. Messages never contain a private key or a
-whole token.
+whole token. :attr:`SpareVideosError.summary` is the one-line ``"[code] message"`` every
+display shows; :func:`summarize` gives the same for any exception.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any
 __all__ = [
     "API_ERRORS",
     "APIError",
+    "Cancelled",
     "ConfigurationError",
     "ConnectionFailed",
     "ConversionTimeout",
@@ -58,9 +62,11 @@ __all__ = [
     "ServiceNotAvailable",
     "SpareVideosError",
     "TransportError",
+    "UploadCancelled",
     "UploadNotExecuted",
     "UploadNotValid",
     "error_from_response",
+    "summarize",
 ]
 
 
@@ -95,10 +101,21 @@ class SpareVideosError(Exception):
         self.endpoint = endpoint
         self.http_status = http_status
 
-    def __str__(self) -> str:
+    @property
+    def summary(self) -> str:
+        """One line for people: ``"[code] message"`` (just the message when there is no code).
+
+        Examples
+        --------
+        >>> NotFound("Not found: no such file", endpoint="GET /me/file").summary
+        '[404] Not found: no such file'
+        """
         prefix = f"[{self.code}] " if self.code is not None else ""
+        return prefix + " ".join(self.message.split())
+
+    def __str__(self) -> str:
         where = f" ({self.endpoint})" if self.endpoint else ""
-        return f"{prefix}{self.message}{where}"
+        return f"{self.summary}{where}"
 
     def __repr__(self) -> str:
         return (
@@ -113,6 +130,20 @@ class ConfigurationError(SpareVideosError):
 
 class LocalFileError(SpareVideosError):
     """A local file to upload is missing, not a file, or unreadable. Raised before any request."""
+
+
+class Cancelled(SpareVideosError):
+    """An operation stopped because it was asked to (a Cancel button, a kernel interrupt)."""
+
+
+class UploadCancelled(Cancelled):
+    """An upload was cancelled; ``message`` says what state the file was left in.
+
+    Examples
+    --------
+    >>> str(UploadCancelled("cancelled: nothing was stored"))
+    'cancelled: nothing was stored'
+    """
 
 
 class ConversionTimeout(SpareVideosError):
@@ -274,3 +305,18 @@ def error_from_response(
         if isinstance(progress, int | float) and not isinstance(progress, bool):
             kw["progress"] = float(progress)
     return cls(message, **kw)
+
+
+def summarize(exc: BaseException) -> str:
+    """One line describing ``exc`` for a person: :attr:`SpareVideosError.summary` for ours,
+    ``"TypeName: message"`` for anything else (a bug, a library error).
+
+    Examples
+    --------
+    >>> summarize(FileNotConverted("File not converted")), summarize(KeyError("x"))
+    ('[100030] File not converted', "KeyError: 'x'")
+    """
+    if isinstance(exc, SpareVideosError):
+        return exc.summary
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -11,7 +11,7 @@ Examples
 >>> info = FileInfo.from_json({"status": "success", "extension": "mp4", "playtime": 75,
 ...     "thumbnail": None, "streams": {"mp4": [{"file": "https://x/360.mp4", "label": "360"}]}})
 >>> info.duration_text, info.streams.mp4[0].height
-('0:01:15', 360)
+('1:15', 360)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from sv_widgets._render import file_info_html, file_info_text, format_duration
+from sv_widgets.display import file_card_html, format_duration, image_src
 from sv_widgets.errors import InvalidResponse
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "Streams",
     "Thumbnail",
     "UploadTicket",
-    "format_duration",
 ]
 
 _THUMB_KEY = re.compile(r"(\d+)\.(\d+)(\.selected)?")
@@ -189,6 +188,10 @@ class FileInfo:
     ...                            "thumbnail": "https://t/x.jpg", "streams": []})
     >>> info.duration_text, info.streams.mp4
     ('1:02:05', ())
+    >>> FileInfo.from_json({"extension": "mp4", "playtime": 75, "thumbnail": None,
+    ...                     "streams": []}).duration_text
+    '1:15'
+
     """
 
     extension: str
@@ -225,17 +228,44 @@ class FileInfo:
 
     @property
     def duration_text(self) -> str:
-        """``playtime`` as ``h:mm:ss`` (rounded to the second)."""
+        """``playtime`` as ``m:ss`` or ``h:mm:ss`` (rounded to the second)."""
         return format_duration(self.playtime)
 
+    def _fields(self) -> list[tuple[str, str]]:
+        s = self.streams
+        labels = {
+            kind: ",".join(r.label for r in rs) for kind, rs in (("mp4", s.mp4), ("webm", s.webm))
+        }
+        return [
+            ("code", repr(self.code)),
+            ("extension", repr(self.extension)),
+            ("playtime", f"{self.playtime:g} ({self.duration_text})"),
+            ("mp4", f"[{labels['mp4']}]"),
+            ("webm", f"[{labels['webm']}]"),
+            ("hls", repr(s.hls)),
+            ("mpd", repr(s.mpd)),
+            ("thumbnail", repr(self.thumbnail)),
+        ]
+
     def __repr__(self) -> str:
-        return file_info_text(self, one_line=True)
+        return "FileInfo(" + ", ".join(f"{k}={v}" for k, v in self._fields()) + ")"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text("FileInfo(...)" if cycle else file_info_text(self, one_line=False))
+        fields = "".join(f"    {k}={v},\n" for k, v in self._fields())
+        p.text("FileInfo(...)" if cycle else "FileInfo(\n" + fields + ")")
 
     def _repr_html_(self) -> str:
-        return file_info_html(self)
+        s = self.streams
+        return file_card_html(
+            title=self.code or "SpareVideos file",
+            duration=self.duration_text,
+            extension=self.extension,
+            image=image_src(self.thumbnail_jpeg, self.thumbnail),
+            renditions=[("mp4", r.label, r.file) for r in s.mp4]
+            + [("webm", r.label, r.file) for r in s.webm],
+            hls=s.hls,
+            mpd=s.mpd,
+        )
 
 
 @dataclass(frozen=True, order=True)

@@ -2,9 +2,11 @@
 
 A token is ``B64 + "." + HEX`` where ``B64`` is PHP's ``base64_encode`` of PHP's
 ``json_encode`` of the signature array with the trailing ``=`` removed, and ``HEX`` is
-``hash_hmac(algo, B64, private_key)`` in lowercase hex (see ``CONTRACT.md``).
+``hash_hmac(algo, B64, private_key)`` in lowercase hex (``docs/wire-contract.md``).
 
-This module is pure: no HTTP, no IPython and no clock reads. Callers pass ``now``.
+This module is pure: no HTTP, no IPython and no clock reads. Callers pass ``now``. It also
+knows what a token looks like, so :func:`redact` (the one function that keeps tokens and
+keys out of messages, logs and outputs) lives here too.
 
 Examples
 --------
@@ -25,7 +27,7 @@ import hmac
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +35,7 @@ __all__ = [
     "CLIENT_ALGOS",
     "DEFAULT_ALGO",
     "MAX_TOKEN_LENGTH",
+    "REDACTED",
     "SERVER_ALGOS",
     "AlgorithmNotAllowed",
     "BadSignature",
@@ -42,6 +45,7 @@ __all__ = [
     "UnknownPublicKey",
     "encode_payload",
     "php_json",
+    "redact",
     "sign",
     "signature_for",
     "verify",
@@ -49,7 +53,7 @@ __all__ = [
 
 DEFAULT_ALGO = "sha256"
 
-#: Algorithms a strict server accepts: the SHA-2 and SHA-3 families (CONTRACT.md).
+#: Algorithms a strict server accepts: the SHA-2 and SHA-3 families.
 SERVER_ALGOS: frozenset[str] = frozenset(
     {"sha224", "sha256", "sha384", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512"}
 )
@@ -68,6 +72,27 @@ _CANONICAL_INT_KEY = re.compile(r"0|-?[1-9][0-9]*")
 _MAX_DEPTH = 64
 # an escaped backslash (kept as is) or an escaped DEL (written raw, as PHP does)
 _ESCAPED_DEL = re.compile(r"(\\\\)|\\u007f")
+# a token=... value in a URL, a form or a JSON/dict repr; and anything shaped like B64.HEX
+_TOKEN_PARAM = re.compile(r"(token(?:=|%3D|\"?\s*:\s*\"|'\s*:\s*'))[^&\s\"']+", re.IGNORECASE)
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/%]{16,}(?:\.|%2E)[0-9a-f]{32,}")
+REDACTED = "[redacted]"
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` without tokens (``token=...`` values and anything token-shaped) or ``secrets``.
+
+    Examples
+    --------
+    >>> redact("GET /api/v1/me/file?token=eyJhbGciOi.abc123 HTTP/1.1")
+    'GET /api/v1/me/file?token=[redacted] HTTP/1.1'
+    >>> redact("the key is s3cret", ["s3cret"])
+    'the key is [redacted]'
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = _TOKEN_PARAM.sub(r"\1" + REDACTED, text)
+    return _TOKEN_SHAPE.sub(REDACTED, text)
 
 
 class InvalidToken(ValueError):

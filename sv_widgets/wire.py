@@ -1,14 +1,17 @@
 """Facts about the SpareVideos wire format that the client and the emulator share.
 
 One home for the rules both sides must agree on, so that they cannot drift apart: the
-service's default URLs, what a file code looks like, and the sizes the thumbnail service
-resizes to. ``docs/wire-contract.md`` explains where each comes from.
+service's default URLs, which URLs it fetches and links to, what a file code looks like,
+and the sizes the thumbnail service resizes to. ``docs/wire-contract.md`` says where each
+comes from.
 
-Pure constants and one predicate: no HTTP, no IPython, nothing heavy to import.
+Pure constants and predicates: no HTTP, no IPython, nothing heavy to import.
 
 Examples
 --------
 >>> is_file_code("1488633857-11PYNC"), is_file_code("1488633857-11PY")
+(True, False)
+>>> is_http_url("https://example.org/clip.mp4"), is_http_url("ftp://example.org/clip.mp4")
 (True, False)
 >>> thumbnail_height(100), thumbnail_height(720), thumbnail_height(99999)
 (260, 720, 2160)
@@ -17,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -26,6 +30,7 @@ __all__ = [
     "MAX_THUMBNAIL_HEIGHT",
     "MIN_THUMBNAIL_HEIGHT",
     "is_file_code",
+    "is_http_url",
     "thumbnail_height",
 ]
 
@@ -53,3 +58,18 @@ def is_file_code(text: object) -> bool:
 def thumbnail_height(requested: int) -> int:
     """The height the thumbnail service actually serves for a requested ``size``."""
     return min(max(int(requested), MIN_THUMBNAIL_HEIGHT), MAX_THUMBNAIL_HEIGHT)
+
+
+def is_http_url(text: object) -> bool:
+    """Whether ``text`` is an absolute ``http://`` or ``https://`` URL with a host.
+
+    The only URLs the upload server fetches (``remote_file``), the only base URLs a client
+    accepts, and the only links a display makes (never ``javascript:``).
+    """
+    if not isinstance(text, str):
+        return False
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)

@@ -20,10 +20,12 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
-from sv_widgets._demo import demo_service
+from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
+from sv_widgets.errors import FileNotConverted
+from sv_widgets.magics._demo import demo_service
 from sv_widgets.models import FileInfo
-from sv_widgets.widgets import UploadProgress
+from sv_widgets.uploads import Upload
 
 MARKER = "SVMARKER-PRIVATE-magics-5f1c0a7e"
 PUBLIC = "magics-public"
@@ -169,7 +171,8 @@ def test_upload_info_thumbnails_files_play_delete(
     assert result.error_in_exec is None, cap.stderr
     code = ip.user_ns["code"]
     assert code in env.client(PUBLIC).iter_files()
-    assert f"{sample_clip.name}: ready: {code}" in cap.stdout  # text progress, no widgets here
+    last = cap.stdout.splitlines()[-1]  # text progress, no widgets here
+    assert last == f"{sample_clip.name}: converted: {code} is ready to play"
     assert "demo" not in cap.stdout
 
     result, cap = run(ip, "info = %sv_info $code")
@@ -233,16 +236,21 @@ def test_flags_reach_the_service(
 
 
 def test_conversion_timeout_returns_the_code_with_a_note(
-    env: Emulator, sv: Any, ip: InteractiveShell, sample_clip: Path
+    env: Emulator,
+    sv: Any,
+    ip: InteractiveShell,
+    sample_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ip.run_line_magic("config", "SpareVideos.conversion_timeout = 1.0")
     ip.run_line_magic("config", "SpareVideos.poll_interval = 0.05")
-    env.set_faults([{"route": "file_get", "kind": "latency", "latency_ms": 1500}])
-    try:
-        with capture_output() as cap:
-            code = ip.run_line_magic("sv_upload", str(sample_clip))
-    finally:
-        env.clear_faults()
+
+    def still_converting(self: Client, file_code: str) -> FileInfo:
+        raise FileNotConverted("File not converted: conversion in progress", progress=40.0)
+
+    monkeypatch.setattr(Client, "file_info", still_converting)
+    with capture_output() as cap:
+        code = ip.run_line_magic("sv_upload", str(sample_clip))
     assert code in env.client(PUBLIC).iter_files()
     assert f"{code} still converting after 1 s; check later with %sv_info {code}" in cap.stdout
 
@@ -366,10 +374,10 @@ def test_cell_upload_survives_surprises_and_reports_interrupts(
     error: Any,
     expected: str,
 ) -> None:
-    def wait(self: UploadProgress, timeout: float | None = None) -> str:
+    def wait(self: Upload, timeout: float | None = None) -> str:
         raise error("boom")
 
-    monkeypatch.setattr(UploadProgress, "wait", wait)
+    monkeypatch.setattr(Upload, "wait", wait)
     cell = f"{small_file}\n{small_file}"
     with capture_output() as cap:
         if error is KeyboardInterrupt:  # cancels every row, says where each stands, re-raises

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from IPython.lib.pretty import pretty
 
+from sv_widgets.display import format_duration
 from sv_widgets.errors import InvalidResponse
 from sv_widgets.models import (
     FileInfo,
@@ -17,7 +18,6 @@ from sv_widgets.models import (
     Streams,
     Thumbnail,
     UploadTicket,
-    format_duration,
 )
 
 CODE = "1488633857-11PYNC"
@@ -86,7 +86,7 @@ def test_file_info_parses_the_document_example() -> None:
     assert info.raw["added_later"] == {"anything": True}
     with pytest.raises(TypeError):
         info.raw["x"] = 1  # type: ignore[index]
-    assert info.duration_text == "0:00:15"
+    assert info.duration_text == "0:15"
 
 
 @pytest.mark.parametrize(
@@ -184,14 +184,14 @@ def test_not_an_object() -> None:
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (0, "0:00:00"),
-        (59.4, "0:00:59"),
-        (59.6, "0:01:00"),
+        (0, "0:00"),
+        (59.4, "0:59"),
+        (59.6, "1:00"),
         (3600, "1:00:00"),
         (3725.4, "1:02:05"),
         (360000, "100:00:00"),
-        (-5, "0:00:00"),
-        (float("nan"), "0:00:00"),
+        (-5, "-"),
+        (float("nan"), "-"),
     ],
 )
 def test_format_duration(seconds: float, text: str) -> None:
@@ -223,7 +223,7 @@ def test_repr_html_card() -> None:
     assert "https://m/720.mp4" in links
     assert "https://m/360.webm" in links
     text = "".join(p.text)
-    assert "0:00:15" in text
+    assert "0:15" in text
     assert "avi" in text
     assert CODE in text
     assert sum(1 for t, _ in p.tags if t == "tr") == 1 + 3  # header + 3 renditions
@@ -255,7 +255,7 @@ def test_repr_html_escapes_everything() -> None:
 def test_text_reprs() -> None:
     info = FileInfo.from_json(INFO, code=CODE)
     r = repr(info)
-    assert r.startswith("FileInfo(code='1488633857-11PYNC', extension='avi', playtime=15 (0:00:15)")
+    assert r.startswith("FileInfo(code='1488633857-11PYNC', extension='avi', playtime=15 (0:15)")
     assert "mp4=[360,720]" in r
     assert "webm=[360]" in r
     assert "\n" not in r

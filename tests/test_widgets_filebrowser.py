@@ -106,12 +106,12 @@ def test_delete_selected_after_confirmation(
     assert browser._delete_button.description == "Delete selected (2)"
     browser._delete_button.click()
     assert browser.confirming
-    text = browser._confirm_text.value
+    text = browser._confirm_box.text.value
     assert "Delete 2 files?" in text
     assert codes[0] in text
     assert codes[2] in text
     assert set(client.iter_files()) == set(codes)  # nothing deleted before confirming
-    browser._confirm_button.click()
+    browser._confirm_box.confirm_button.click()
     assert browser.wait_idle(30)
     remaining = list(client.iter_files())
     assert remaining == [c for c in codes if c not in (codes[0], codes[2])]
@@ -127,8 +127,8 @@ def test_cancelled_confirmation_deletes_nothing(
     browser.select_page(True)
     browser.request_delete()
     assert browser.confirming
-    assert "Delete 4 files?" in browser._confirm_text.value
-    browser._cancel_button.click()
+    assert "Delete 4 files?" in browser._confirm_box.text.value
+    browser._confirm_box.cancel_button.click()
     assert not browser.confirming
     assert browser._confirm_box.layout.display == "none"
     assert browser.wait_idle(30)

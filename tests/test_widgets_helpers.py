@@ -8,18 +8,17 @@ import time
 
 import ipywidgets
 import pytest
-from traitlets import Float, HasTraits, Int, Unicode
 
-from sv_widgets.widgets._cache import ThumbnailCache
-from sv_widgets.widgets._format import (
+from sv_widgets.display import (
     format_bytes,
     format_duration,
     format_eta,
     format_rate,
     format_renditions,
 )
+from sv_widgets.uploads import TextProgress, UploadState
+from sv_widgets.widgets._cache import ThumbnailCache
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
-from sv_widgets.widgets._text import TextProgress
 
 
 @pytest.mark.parametrize(
@@ -167,51 +166,37 @@ def test_thumbnail_cache_evicts_least_recently_used() -> None:
     assert len(cache) == 0
 
 
-class FakeUpload(HasTraits):
-    name = Unicode("clip.mp4")
-    phase = Unicode("idle")
-    progress = Float(0.0)
-    sent = Int(0)
-    total = Int(0)
-    rate = Float(None, allow_none=True)
-    eta = Float(None, allow_none=True)
-    file_code = Unicode("")
-    error = Unicode("")
-    state = Unicode("")
-
-
 def test_text_progress_redraws_one_line_on_a_terminal() -> None:
     out = io.StringIO()
-    fake = FakeUpload()
-    text = TextProgress(fake, out, interactive=True)
-    fake.total = 2_000_000
-    fake.phase = "uploading"
-    fake.sent, fake.rate, fake.eta = 1_000_000, 4_000_000.0, 0.25
+    state = UploadState(name="clip.mp4", total=2_000_000)
+    text = TextProgress(state, out, interactive=True)
+    state.apply(phase="uploading", sent=1_000_000, rate=4_000_000.0, eta=0.25)
     time.sleep(0.21)
-    fake.progress = 0.5
-    fake.file_code, fake.state = "1700000000-AbC123", "converted"
-    fake.phase = "ready"
+    state.apply(progress=0.5)
+    code = "1700000000-AbC123"
+    state.apply(phase="ready", file_code=code, state=f"converted: {code} is ready to play")
     text.close()
-    fake.phase = "failed"  # after close: not written
+    state.apply(phase="failed")  # after close: not written
     written = out.getvalue()
     assert written.count("\r") == 3
     assert written.endswith("\n")
     assert "50% (1.0 MB of 2.0 MB) 4.00 MB/s 1 s left" in written
-    assert "clip.mp4: ready: 1700000000-AbC123 (converted)" in written
+    assert written.rstrip().endswith(f"clip.mp4: converted: {code} is ready to play")
+    assert written.count(code) == 1  # the last line names the code once
     assert "failed" not in written
 
 
 def test_text_progress_logs_quarters_when_not_a_terminal() -> None:
     out = io.StringIO()
-    fake = FakeUpload()
-    TextProgress(fake, out)
-    fake.phase = "uploading"
+    state = UploadState(name="clip.mp4")
+    TextProgress(state, out)
+    state.apply(phase="uploading")
     for i in range(1, 101):
-        fake.progress = i / 100
+        state.apply(progress=i / 100)
     lines = out.getvalue().splitlines()
     assert len(lines) == 4  # the phase, then 25%, 50%, 75%
-    fake.error, fake.state, fake.phase = "[10001] bad", "failed: not uploaded", "failed"
-    assert out.getvalue().splitlines()[-1] == "clip.mp4: failed: [10001] bad (failed: not uploaded)"
+    state.apply(error="[10001] bad", state="failed: nothing was stored", phase="failed")
+    assert out.getvalue().splitlines()[-1] == "clip.mp4: failed: [10001] bad (nothing was stored)"
 
 
 def test_exported_members() -> None:

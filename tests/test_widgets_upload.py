@@ -16,8 +16,8 @@ import pytest
 from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
 from sv_widgets.errors import FileserverError
+from sv_widgets.uploads import RateMeter
 from sv_widgets.widgets import UploadCancelled, UploadProgress
-from sv_widgets.widgets._upload_job import RateMeter
 
 JPEG = b"\xff\xd8"
 
@@ -94,10 +94,10 @@ def test_cancel_during_upload_leaves_no_file(sv_emulator: Emulator, tmp_path: Pa
     up = UploadProgress(client, source, autostart=False)
     up.observe(lambda c: up.cancel() if c["new"] > 0 else None, names="progress")
     up.start()
-    with pytest.raises(UploadCancelled, match="not uploaded"):
+    with pytest.raises(UploadCancelled, match="nothing was stored"):
         up.wait(timeout=60)
     assert up.phase == "cancelled"
-    assert up.state == "cancelled: not uploaded"
+    assert up.state == "cancelled: nothing was stored"
     assert 0 < up.progress < 1
     assert up.file_code == ""
     assert up._retry_button.layout.display == ""
@@ -117,7 +117,7 @@ def test_cancel_while_converting_says_where_the_file_is(client: Client, sample_c
     assert up.file_code
     assert up.state == (
         f"cancelled: uploaded as {up.file_code}, conversion requested, "
-        "still converting on the server"
+        "still converting on the service"
     )
     assert up.file_code in set(client.iter_files())  # kept: the user may still want it
 
@@ -154,7 +154,7 @@ def test_missing_file_fails_in_place(client: Client, tmp_path: Path) -> None:
         up.wait(timeout=30)
     assert up.phase == "failed"
     assert "nope.mp4" in up.error
-    assert up.state == "failed: not uploaded"
+    assert up.state == "failed: nothing was stored"
 
 
 @pytest.fixture
@@ -193,7 +193,8 @@ def test_run_text_prints_progress_for_terminals(client: Client, sample_clip: Pat
     code = UploadProgress.run_text(client, sample_clip, stream=out, convert=False)
     lines = out.getvalue().splitlines()
     assert lines[0] == f"{sample_clip.name}: initiating"
-    assert lines[-1].startswith(f"{sample_clip.name}: ready: {code}")
+    assert lines[-1].startswith(f"{sample_clip.name}: uploaded as {code}")
+    assert lines[-1].count(code) == 1
     assert "\r" not in out.getvalue()  # not a terminal: plain lines for logs
 
 
@@ -283,7 +284,7 @@ def test_cancel_remote_upload_returns_at_once_and_deletes_what_arrives(
     with pytest.raises(UploadCancelled):
         up.wait(timeout=10)
     assert time.monotonic() - started < 0.5  # the server's fetch is not waited for
-    assert up.state == "cancelled: not uploaded"
+    assert up.state == "cancelled: nothing was stored"
     # the service still stores the fetched file; the widget deletes it once it knows its code
     deadline = time.monotonic() + 20
     while "was deleted" not in up.state:

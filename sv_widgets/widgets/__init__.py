@@ -5,7 +5,8 @@ itself), does its network work off the kernel's main thread, and shows errors in
 the API's code and message. Nothing synced to the front end holds a key or a token.
 
 Without a widget front end (a terminal, a log), :meth:`UploadProgress.run_text` uploads
-with plain-text progress, and :class:`TextProgress` prints any ``UploadProgress``'s steps.
+with plain-text progress, and :class:`TextProgress` prints any upload's steps; neither
+builds a widget (both live in :mod:`sv_widgets.uploads`).
 
 Examples
 --------
@@ -15,11 +16,12 @@ Examples
 
 from __future__ import annotations
 
-from sv_widgets.widgets._text import TextProgress
+from sv_widgets.errors import UploadCancelled
+from sv_widgets.uploads import TextProgress
 from sv_widgets.widgets.browser import FileBrowser
 from sv_widgets.widgets.gallery import ThumbnailGallery
 from sv_widgets.widgets.player import Player
-from sv_widgets.widgets.upload import UploadCancelled, UploadProgress
+from sv_widgets.widgets.upload import UploadProgress
 
 __all__ = [
     "FileBrowser",

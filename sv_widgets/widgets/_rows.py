@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
+from sv_widgets.display import format_duration, format_renditions
 from sv_widgets.errors import FileNotConverted, FileserverError, SpareVideosError
-from sv_widgets.widgets._format import format_duration, format_renditions
 from sv_widgets.widgets._tasks import Quiet, set_traits
 
 if TYPE_CHECKING:
@@ -70,9 +70,8 @@ class RowData:
                 message=exc.message,
             )
         if isinstance(exc, FileserverError):
-            return cls("failed", message=f"[{exc.code}] {exc.message}")
-        code = f"[{exc.code}] " if exc.code is not None else ""
-        return cls("error", message=f"{code}{exc.message}")
+            return cls("failed", message=exc.summary)
+        return cls("error", message=exc.summary)
 
     @property
     def label(self) -> str:

@@ -1,7 +1,7 @@
 """Background work for the widgets: a bounded runner, batched trait updates, a coalescer.
 
 Widgets do network work off the kernel's main thread so the notebook stays responsive
-(STYLE.md). Three small tools make that safe:
+(``docs/architecture.md``). Four small tools make that safe:
 
 - :class:`Runner`: a per-widget bounded thread pool. Every task's unexpected exception is
   handed to an ``on_error`` callback (the widget shows it in place) instead of vanishing in a

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 from traitlets import Bool, Int, List, Unicode, observe
 
-from sv_widgets.errors import SpareVideosError
+from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._confirm import DeleteConfirmation
 from sv_widgets.widgets._listing import CodeIndex, Window
 from sv_widgets.widgets._rows import COLUMNS, FileRow, RowData
 from sv_widgets.widgets._tasks import Quiet, Runner, close_descendants, set_traits
-from sv_widgets.widgets.gallery import ThumbnailGallery, describe_error
+from sv_widgets.widgets.gallery import ThumbnailGallery
+from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -108,9 +109,6 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         self._delete_button.on_click(lambda _b: self.request_delete())
         self._delete_button.layout.width = "auto"  # "Delete selected (12)" must not be cut
         self._confirm_box = DeleteConfirmation(self.confirm_delete, self.cancel_delete)
-        self._confirm_text = self._confirm_box.text
-        self._confirm_button = self._confirm_box.confirm_button
-        self._cancel_button = self._confirm_box.cancel_button
         self._message = W.HTML("")
         self._page_box = W.Checkbox(
             value=False, indent=False, layout=W.Layout(width="28px"), description_allow_html=False
@@ -182,8 +180,8 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         try:
             window = self._index.window(start, start + self.page_size, needle)
         except SpareVideosError as exc:
-            set_traits(self, status="error", error=describe_error(exc))
-            self._draw_message(f"Could not list files: {describe_error(exc)}", error=True)
+            set_traits(self, status="error", error=summarize(exc))
+            self._draw_message(f"Could not list files: {summarize(exc)}", error=True)
             return
         if generation != self._generation:
             return
@@ -292,7 +290,7 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
     def _load_thumbnail(self, generation: int, code: str) -> None:
         self._dispatching()
         try:
-            image = self._client.thumbnail_image(code, size=260)
+            image = self._client.thumbnail_image(code, size=MIN_THUMBNAIL_HEIGHT)
         except SpareVideosError:
             return  # not converted yet, or failed: the placeholder says which
         with self._lock:
@@ -371,10 +369,8 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         try:
             self._client.delete(codes)
         except SpareVideosError as exc:
-            set_traits(self, status="error", error=describe_error(exc))
-            self._draw_message(
-                f"Nothing was deleted: {html.escape(describe_error(exc))}", error=True
-            )
+            set_traits(self, status="error", error=summarize(exc))
+            self._draw_message(f"Nothing was deleted: {html.escape(summarize(exc))}", error=True)
             return
         gone = set(codes)
         self.selected = [c for c in self.selected if c not in gone]
@@ -432,5 +428,5 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         )
 
     def _show_error(self, exc: BaseException) -> None:
-        set_traits(self, status="error", error=describe_error(exc))
-        self._draw_message(f"Unexpected error: {html.escape(describe_error(exc))}", error=True)
+        set_traits(self, status="error", error=summarize(exc))
+        self._draw_message(f"Unexpected error: {html.escape(summarize(exc))}", error=True)

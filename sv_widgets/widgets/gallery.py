@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 from traitlets import Dict, Int, List, Unicode, observe
 
-from sv_widgets.errors import SpareVideosError
+from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._cache import thumbnail_cache
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
+from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -25,13 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["ThumbnailGallery"]
 
 _STATIC = Path(__file__).parent / "static"
-
-
-def describe_error(exc: BaseException) -> str:
-    """``"[code] message"`` for API errors, the message otherwise (never a token)."""
-    code = getattr(exc, "code", None)
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return f"[{code}] {message}" if code is not None else message
 
 
 class ThumbnailGallery(anywidget.AnyWidget):
@@ -84,7 +78,12 @@ class ThumbnailGallery(anywidget.AnyWidget):
     saving = Unicode("").tag(sync=True)
 
     def __init__(
-        self, client: Client, file_code: str, *, size: int = 260, max_workers: int = 16
+        self,
+        client: Client,
+        file_code: str,
+        *,
+        size: int = MIN_THUMBNAIL_HEIGHT,
+        max_workers: int = 16,
     ) -> None:
         super().__init__(file_code=file_code)
         self._client = client
@@ -145,8 +144,8 @@ class ThumbnailGallery(anywidget.AnyWidget):
             set_traits(
                 self,
                 status="error",
-                error=describe_error(exc),
-                message=f"Could not list thumbnails: {describe_error(exc)}",
+                error=summarize(exc),
+                message=f"Could not list thumbnails: {summarize(exc)}",
             )
             return
         selected = next((t.file_name for t in thumbs if t.selected), "")
@@ -193,7 +192,7 @@ class ThumbnailGallery(anywidget.AnyWidget):
             with self._lock:
                 self._arrived[name] = data
         except SpareVideosError as exc:
-            set_traits(self, error=describe_error(exc))
+            set_traits(self, error=summarize(exc))
         finally:
             with self._lock:
                 current = generation == self._generation
@@ -235,7 +234,7 @@ class ThumbnailGallery(anywidget.AnyWidget):
         try:
             self._client.set_thumbnail(self.file_code, name)
         except SpareVideosError as exc:
-            reason = describe_error(exc)
+            reason = summarize(exc)
             kept = self._confirmed or "no selection"
             with self._quiet():
                 if self.value == name:  # a later click supersedes this one: leave it be
@@ -258,6 +257,6 @@ class ThumbnailGallery(anywidget.AnyWidget):
             self,
             status="error",
             saving="",
-            error=describe_error(exc),
-            message=f"Unexpected error: {describe_error(exc)}",
+            error=summarize(exc),
+            message=f"Unexpected error: {summarize(exc)}",
         )

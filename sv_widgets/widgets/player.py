@@ -28,9 +28,8 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 from traitlets import Bytes, Dict, List, TraitError, Unicode, observe, validate
 
-from sv_widgets.errors import SpareVideosError
+from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._tasks import Runner, set_traits
-from sv_widgets.widgets.gallery import describe_error
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -142,7 +141,7 @@ class Player(anywidget.AnyWidget):
         try:
             info = self._client.file_info(self.file_code)
         except SpareVideosError as exc:
-            set_traits(self, status="error", error=describe_error(exc))
+            set_traits(self, status="error", error=summarize(exc))
             return
         self.info = info
         mp4 = sorted(info.streams.mp4, key=lambda r: r.height or 0, reverse=True)
@@ -190,4 +189,4 @@ class Player(anywidget.AnyWidget):
             )
 
     def _show_error(self, exc: BaseException) -> None:
-        set_traits(self, status="error", error=describe_error(exc))
+        set_traits(self, status="error", error=summarize(exc))

@@ -1,37 +1,24 @@
 """``UploadProgress``: an upload's progress bar, from the first byte to a playable file.
 
-The work (:class:`~sv_widgets.widgets._upload_job.UploadJob`) runs in a background thread;
-this module only holds the observable state and draws it. Phases::
-
-    idle -> initiating -> uploading -> converting -> ready | failed | cancelled
-
-``progress`` is a fraction **0.0 to 1.0 of the current phase** (bytes sent while uploading,
-the server's conversion percent / 100 while converting; 1.0 when ready), so one bar serves
-both long phases. Nothing synced to the front end holds the upload token or a key.
+The widget is a view: an :class:`~sv_widgets.uploads.Upload` does the work in a background
+thread and writes its :class:`~sv_widgets.uploads.UploadState`; this module draws that
+state and turns button clicks into calls on the upload. The state's traits are mirrored on
+the widget (``up.phase``, ``up.progress``...), so they can be read and observed here too.
+Nothing synced to the front end holds the upload token or a key.
 """
 
 from __future__ import annotations
 
 import html
-import os
-import sys
-import threading
 from typing import IO, TYPE_CHECKING, Any
 
 import ipywidgets as W
-from traitlets import Float, Int, Unicode
+from traitlets import Float, Int, Unicode, dlink
 
-from sv_widgets.errors import SpareVideosError
-from sv_widgets.widgets._format import format_bytes, format_duration, format_eta, format_rate
+from sv_widgets.display import format_bytes, format_duration, format_rate
+from sv_widgets.errors import UploadCancelled
+from sv_widgets.uploads import TERMINAL_PHASES, Upload, UploadOptions, run_text, status_line
 from sv_widgets.widgets._tasks import close_descendants, set_traits
-from sv_widgets.widgets._text import TextProgress, status_line
-from sv_widgets.widgets._upload_job import (
-    TERMINAL_PHASES,
-    UploadJob,
-    UploadOptions,
-    is_remote,
-    source_size,
-)
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -39,33 +26,20 @@ if TYPE_CHECKING:
 
 __all__ = ["UploadCancelled", "UploadProgress"]
 
-
-class UploadCancelled(SpareVideosError):
-    """The upload was cancelled; ``message`` says what state the file was left in.
-
-    Examples
-    --------
-    >>> str(UploadCancelled("cancelled: not uploaded"))
-    'cancelled: not uploaded'
-    """
-
-
-def _source_name(source: Any) -> str:
-    if is_remote(source):
-        return str(source)
-    if isinstance(source, str | os.PathLike):
-        return os.path.basename(os.fspath(source)) or os.fspath(source)
-    return str(getattr(source, "name", "") or "stream")
-
-
-def _position(source: Any) -> int | None:
-    """Where a seekable file object stands now (``None`` for paths, URLs, pipes)."""
-    if isinstance(source, str | os.PathLike) or not hasattr(source, "seek"):
-        return None
-    try:
-        return int(source.tell())
-    except (OSError, ValueError):
-        return None
+_MIRRORED = (
+    "phase",
+    "progress",
+    "file_code",
+    "error",
+    "error_code",
+    "state",
+    "name",
+    "sent",
+    "total",
+    "rate",
+    "eta",
+)
+_BAR_STYLES = {"ready": "success", "failed": "danger", "cancelled": "warning"}
 
 
 class UploadProgress(W.VBox):  # type: ignore[misc]
@@ -95,9 +69,11 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
     ----------
     phase, progress, file_code, error, error_code, state
         Observable traits (``progress`` is 0..1 within the phase; ``state`` is a sentence on
-        where the file stands, e.g. ``"cancelled: not uploaded"``).
+        where the file stands, e.g. ``"cancelled: nothing was stored"``).
     info
         The :class:`~sv_widgets.models.FileInfo` once converted, else ``None``.
+    upload
+        The :class:`~sv_widgets.uploads.Upload` this widget draws.
 
     Examples
     --------
@@ -132,23 +108,33 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         autostart: bool = True,
         poll_interval: float = 1.0,
     ) -> None:
-        self._client = client
-        self._source = source
-        self._options = UploadOptions(
+        options = UploadOptions(
             convert=convert,
             sd_only=sd_only,
             mp4_only=mp4_only,
             wait=wait,
             poll_interval=poll_interval,
         )
-        self._job: UploadJob | None = None
-        self._thread: threading.Thread | None = None
-        self._done = threading.Event()
-        self._lock = threading.RLock()
-        self.info: FileInfo | None = None
-        self._rewind_to = _position(source)
-        size = source_size(source)
-        self._title = W.HTML(self._title_html(_source_name(source), size))
+        self._attach(Upload(client, source, options))
+        if autostart:
+            self.start()
+
+    @classmethod
+    def showing(cls, upload: Upload) -> UploadProgress:
+        """A widget drawing an existing :class:`~sv_widgets.uploads.Upload` (not started here).
+
+        Examples
+        --------
+        >>> from sv_widgets.uploads import Upload        # doctest: +SKIP
+        >>> UploadProgress.showing(Upload(client, "clip.mp4"))   # doctest: +SKIP
+        """
+        view = cls.__new__(cls)
+        view._attach(upload)
+        return view
+
+    def _attach(self, upload: Upload) -> None:
+        self.upload = upload
+        self._title = W.HTML("")
         self._bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info")
         self._bar.layout.width = "100%"
         self._detail = W.Label("")
@@ -173,83 +159,43 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
             ]
         )
         self.add_class("sv-upload-progress")
-        self.name = _source_name(source)
-        self.total = size or 0
-        if autostart:
-            self.start()
+        state = upload.state
+        for name in _MIRRORED:
+            dlink((state, name), (self, name))
+        state.observe(lambda _c: self._draw(), names="revision")
+        self._draw()
 
     # -- public actions -----------------------------------------------------------------
+    @property
+    def info(self) -> FileInfo | None:
+        """The converted file's info, once ``ready`` after a conversion."""
+        info: FileInfo | None = self.upload.state.info
+        return info
+
     def start(self) -> None:
         """Start (or restart after a failure or cancel) in a background thread.
 
         Raises ``RuntimeError`` if an attempt is already running.
         """
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                raise RuntimeError("this upload is already running")
-            self._done.clear()
-            self.info = None
-            if self._rewind_to is not None:  # a file object: Retry sends it from the start again
-                self._source.seek(self._rewind_to)
-            self._apply(
-                phase="initiating",
-                progress=0.0,
-                sent=0,
-                rate=None,
-                eta=None,
-                file_code="",
-                error="",
-                error_code=None,
-                state="",
-                thumbnail=b"",
-            )
-            self._job = UploadJob(self._client, self._source, self._options, self._apply)
-            self._thread = threading.Thread(
-                target=self._run, args=(self._job,), name="sv-upload", daemon=True
-            )
-            self._thread.start()
-
-    def _run(self, job: UploadJob) -> None:
-        try:
-            job.run()
-        finally:
-            if job is self._job:
-                self._done.set()
+        self.upload.start()
 
     def cancel(self) -> None:
         """Stop the upload cleanly; ``state`` then says where the file was left."""
-        job = self._job
-        if job is not None and self.phase not in TERMINAL_PHASES:
-            job.cancel()
+        if self.upload.running and not self.upload.state.finished:
+            self.upload.cancel()
             set_traits(self._detail, value="cancelling…")
 
     def retry(self) -> None:
         """Run the whole upload again (after a failure or a cancel)."""
-        if self.phase in TERMINAL_PHASES:
-            self.start()
+        self.upload.retry()
 
     def wait(self, timeout: float | None = None) -> str:
         """Block until the upload ends; return the file code.
 
-        Raises the upload's error (a :class:`~sv_widgets.errors.SpareVideosError` with the
-        API's code), :class:`UploadCancelled`, or ``TimeoutError``. While this blocks the
-        kernel's main thread, the front end's buttons cannot reach the kernel; interrupt the
-        kernel to cancel (the upload is then cancelled too).
+        Raises as :meth:`sv_widgets.uploads.Upload.wait` does: the upload's error (with the
+        API's code), :class:`UploadCancelled`, or ``TimeoutError``.
         """
-        if self._thread is None:
-            raise RuntimeError("this upload was not started: call start() first")
-        try:
-            if not self._done.wait(timeout):
-                raise TimeoutError(f"upload still {self.phase} after {timeout} s")
-        except KeyboardInterrupt:
-            self.cancel()
-            raise
-        if self.phase == "cancelled":
-            raise UploadCancelled(self.state)
-        job = self._job
-        if self.phase == "failed" and job is not None and job.exception is not None:
-            raise job.exception
-        return self.file_code
+        return self.upload.wait(timeout)
 
     def close(self) -> None:
         """Close the widget; a running upload is cancelled first (closing means "stop")."""
@@ -263,86 +209,59 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
     ) -> str:
         """Upload with plain-text progress (terminals, logs, no widget front end).
 
-        Takes the same options as the constructor; returns the file code or raises as
-        :meth:`wait` does. Ctrl-C cancels the upload cleanly.
+        Takes the same options as the constructor (but ``autostart``); builds no widget.
+        Returns the file code or raises as :meth:`wait` does. Ctrl-C cancels cleanly.
 
         Examples
         --------
         >>> code = UploadProgress.run_text(client, "clip.mp4")   # doctest: +SKIP
-        clip.mp4: uploading  25% (25.0 MB of 100 MB) 48.2 MB/s 2 s left
+        clip.mp4: uploading 25% (25.0 MB of 100 MB) 48.2 MB/s 2 s left
         ...
         """
-        upload = cls(client, source, autostart=False, **options)
-        renderer = TextProgress(upload, stream if stream is not None else sys.stdout)
-        try:
-            upload.start()
-            return upload.wait()
-        finally:
-            renderer.close()
-            upload.close()
+        return run_text(client, source, UploadOptions(**options), stream=stream)
 
     # -- state -> view ------------------------------------------------------------------
-    def _apply(self, **changes: Any) -> None:
-        """Receive a report from the job (any thread) and redraw."""
-        thumbnail = changes.pop("thumbnail", None)
-        info = changes.pop("info", None)
-        with self._lock:
-            if info is not None:
-                self.info = info
-            with self.hold_trait_notifications():
-                for key, value in changes.items():
-                    setattr(self, key, value)
-            self._draw(thumbnail)
-
-    def _draw(self, thumbnail: bytes | None) -> None:
-        phase = self.phase
-        terminal = phase in TERMINAL_PHASES
-        style = {"ready": "success", "failed": "danger", "cancelled": "warning"}.get(phase, "info")
-        set_traits(self._bar, value=self.progress, bar_style=style)
+    def _draw(self) -> None:
+        state = self.upload.state
+        phase = state.phase
+        size = f" · {format_bytes(state.total)}" if state.total else ""
+        set_traits(self._title, value=f"<b>{html.escape(state.name)}</b>{size}")
+        set_traits(self._bar, value=state.progress, bar_style=_BAR_STYLES.get(phase, "info"))
         set_traits(self._detail, value=self._detail_text())
         message = ""
         if phase == "failed":
             color = "var(--jp-error-color1, #c62828)"
-            message = f'<span style="color:{color}">{html.escape(self.error)}</span><br>'
-        if self.state:
-            message += f"<small>{html.escape(self.state)}</small>"
+            message = f'<span style="color:{color}">{html.escape(state.error)}</span><br>'
+        if state.state:
+            message += f"<small>{html.escape(state.state)}</small>"
         set_traits(self._message, value=message)
-        self._cancel_button.layout.display = "none" if terminal else ""
+        self._cancel_button.layout.display = "none" if phase in TERMINAL_PHASES else ""
         self._retry_button.layout.display = "" if phase in ("failed", "cancelled") else "none"
-        if thumbnail is not None:
-            set_traits(self._thumbnail, value=thumbnail)
-        show_result = phase == "ready" and bool(self.file_code)
+        if state.thumbnail != self._thumbnail.value:
+            set_traits(self._thumbnail, value=state.thumbnail)
+        show_result = phase == "ready" and bool(state.file_code)
         self._result_box.layout.display = "" if show_result else "none"
         self._thumbnail.layout.display = "" if self._thumbnail.value else "none"
         if show_result:
-            duration = format_duration(self.info.playtime) if self.info else "-"
+            duration = format_duration(state.info.playtime) if state.info else "-"
             set_traits(
                 self._result,
                 value=(
-                    f"<b>File code</b> <code>{html.escape(self.file_code)}</code><br>"
+                    f"<b>File code</b> <code>{html.escape(state.file_code)}</code><br>"
                     f"<b>Duration</b> {duration}"
                 ),
             )
 
     def _detail_text(self) -> str:
-        if self.phase == "uploading":
-            parts = [f"{self.progress:.0%}"]
-            if self.total:
-                parts.append(f"{format_bytes(self.sent)} of {format_bytes(self.total)}")
-            parts.append(format_rate(self.rate))
-            if self.eta is not None:
-                parts.append(format_eta(self.eta))
-            return " · ".join(parts)
-        if self.phase == "converting":
-            return f"converting {self.progress:.0%}" if self.progress else "converting…"
-        if self.phase == "ready" and self.total and self.rate:
-            return f"done · {format_bytes(self.total)} uploaded at {format_rate(self.rate)}"
-        return {"initiating": "initiating…", "ready": "done"}.get(self.phase, self.phase)
-
-    @staticmethod
-    def _title_html(name: str, size: int | None) -> str:
-        size_text = f" · {format_bytes(size)}" if size is not None else ""
-        return f"<b>{html.escape(name)}</b>{size_text}"
+        state = self.upload.state
+        if state.phase == "uploading":
+            return " · ".join(state.figures())
+        if state.phase == "converting":
+            figures = state.figures()
+            return f"converting {figures[0]}" if figures else "converting…"
+        if state.phase == "ready" and state.total and state.rate:
+            return f"done · {format_bytes(state.total)} uploaded at {format_rate(state.rate)}"
+        return {"initiating": "initiating…", "ready": "done"}.get(state.phase, state.phase)
 
     def __repr__(self) -> str:
-        return f"<UploadProgress {status_line(self)}>"
+        return f"<UploadProgress {status_line(self.upload.state)}>"

@@ -1,10 +1,10 @@
 """Plain-text rendering of an upload, for terminals and logs where no widget can show.
 
-:class:`TextProgress` observes an :class:`~sv_widgets.widgets.UploadProgress` (any object
-with its traits) and writes to a text stream: on a terminal one line redrawn in place with
-``\\r`` (at most five times a second); elsewhere (captured output, CI logs) one line per phase
-and per quarter of progress, so logs stay short. The final line gives the file code or the
-error with its API code.
+:class:`TextProgress` observes an :class:`~sv_widgets.uploads.UploadState` and writes to a
+text stream: on a terminal one line redrawn in place with ``\\r`` (at most five times a
+second); elsewhere (captured output, CI logs) one line per phase and per quarter of
+progress, so logs stay short. The final line says where the file stands, naming its code
+once, or gives the error with its API code. No widget is ever built.
 """
 
 from __future__ import annotations
@@ -13,43 +13,34 @@ import threading
 import time
 from typing import IO, Any
 
-from traitlets import HasTraits
-
-from sv_widgets.widgets._format import format_bytes, format_eta, format_rate
+from sv_widgets.uploads._state import TERMINAL_PHASES, UploadState
 
 __all__ = ["TextProgress", "status_line"]
 
-_FINAL = ("ready", "failed", "cancelled")
 
-
-def status_line(w: Any) -> str:
+def status_line(state: UploadState) -> str:
     """One line describing where an upload stands (what the text renderer prints).
 
     Examples
     --------
-    >>> from types import SimpleNamespace as NS
-    >>> status_line(NS(name="a.mp4", phase="uploading", progress=0.5, sent=500, total=1000,
-    ...                rate=None, eta=None, file_code="", error="", state=""))
-    'a.mp4: uploading  50% (500 B of 1.0 kB)'
+    >>> state = UploadState(name="a.mp4", total=1000)
+    >>> state.apply(phase="uploading", progress=0.5, sent=500)
+    >>> status_line(state)
+    'a.mp4: uploading 50% (500 B of 1.0 kB)'
+    >>> state.apply(phase="failed", error="[10001] bad", state="failed: nothing was stored")
+    >>> status_line(state)
+    'a.mp4: failed: [10001] bad (nothing was stored)'
     """
-    head = f"{w.name}: {w.phase}"
-    if w.phase == "uploading":
-        parts = [f"{head} {w.progress:4.0%}"]
-        if w.total:
-            parts.append(f"({format_bytes(w.sent)} of {format_bytes(w.total)})")
-        if w.rate:
-            parts.append(format_rate(w.rate))
-        if w.eta is not None:
-            parts.append(format_eta(w.eta))
-        return " ".join(parts)
-    if w.phase == "converting":
-        return f"{head} {w.progress:4.0%}"
-    if w.phase == "ready":
-        return f"{head}: {w.file_code} ({w.state})"
-    if w.phase == "failed":
-        return f"{head}: {w.error} ({w.state})"
-    if w.phase == "cancelled":
-        return f"{head} ({w.state})"
+    head = f"{state.name}: {state.phase}"
+    if state.phase in ("uploading", "converting"):
+        figures = state.figures()
+        if state.phase == "uploading" and len(figures) > 1:
+            figures[1] = f"({figures[1]})"
+        return " ".join([head, *figures])
+    if state.phase == "failed":
+        return f"{head}: {state.error} ({state.state.removeprefix('failed: ')})"
+    if state.phase in ("ready", "cancelled"):
+        return f"{state.name}: {state.state}"
     return head
 
 
@@ -59,7 +50,7 @@ class TextProgress:
     Parameters
     ----------
     upload
-        An :class:`~sv_widgets.widgets.UploadProgress` (observed, not driven).
+        The :class:`~sv_widgets.uploads.UploadState` to print (observed, not driven).
     stream
         Where to write, e.g. ``sys.stdout``.
     interactive
@@ -68,17 +59,16 @@ class TextProgress:
     Examples
     --------
     >>> import io
-    >>> from traitlets import Float, HasTraits, Unicode
-    >>> class Fake(HasTraits):
-    ...     name = Unicode("a.mp4"); phase = Unicode("idle"); progress = Float(0.0)
-    ...     state = Unicode(""); file_code = Unicode(""); error = Unicode("")
-    >>> out = io.StringIO(); fake = Fake(); text = TextProgress(fake, out)
-    >>> fake.phase = "converting"; fake.state = "done"; fake.file_code = "c"; fake.phase = "ready"
+    >>> out = io.StringIO(); state = UploadState(name="a.mp4"); text = TextProgress(state, out)
+    >>> state.apply(phase="converting")
+    >>> state.apply(phase="ready", file_code="c", state="converted: c is ready to play")
     >>> text.close(); out.getvalue().splitlines()
-    ['a.mp4: converting   0%', 'a.mp4: ready: c (done)']
+    ['a.mp4: converting', 'a.mp4: converted: c is ready to play']
     """
 
-    def __init__(self, upload: HasTraits, stream: IO[str], *, interactive: bool | None = None):
+    def __init__(
+        self, upload: UploadState, stream: IO[str], *, interactive: bool | None = None
+    ) -> None:
         self._upload = upload
         self._stream = stream
         self._interactive = stream.isatty() if interactive is None else interactive
@@ -91,7 +81,7 @@ class TextProgress:
 
     def _on_phase(self, change: Any) -> None:
         self._last_quarter = -1
-        self._write(status_line(self._upload), final=change["new"] in _FINAL)
+        self._write(status_line(self._upload), final=change["new"] in TERMINAL_PHASES)
 
     def _on_progress(self, change: Any) -> None:
         if self._interactive:

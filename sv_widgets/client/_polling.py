@@ -1,7 +1,8 @@
 """Long-running client helpers: concurrent paging, remote-upload progress, conversion waits.
 
-These take the client (or one of its bound methods) as an argument so that client.py stays
-a flat list of endpoints.
+Each takes the calls it needs as plain callables (``client.list_files``,
+``client.file_info``...), never the client itself: the helpers know nothing of the client's
+insides and the client's module imports them, not the other way round.
 
 Examples
 --------
@@ -20,14 +21,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
-from sv_widgets.errors import ConversionTimeout, FileNotConverted, SpareVideosError
+from sv_widgets.errors import Cancelled, ConversionTimeout, FileNotConverted, SpareVideosError
 from sv_widgets.models import FileInfo, FilePage
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sv_widgets.client import Client
-    from sv_widgets.models import UploadTicket
 
 __all__ = ["MAX_PAGE_WORKERS", "iter_pages", "poll_remote_progress", "wait_converted"]
 
@@ -67,16 +63,17 @@ def iter_pages(list_files: Callable[[int], FilePage]) -> Iterator[str]:
 
 @contextlib.contextmanager
 def poll_remote_progress(
-    client: Client,
-    ticket: UploadTicket,
+    read_progress: Callable[[], float],
     on_progress: Callable[[float, int], None] | None,
     interval: float,
+    join_timeout: float,
 ) -> Iterator[Callable[[], None]]:
-    """Poll ``{server}/progress`` in a thread while the body runs; yield ``finish()``.
+    """Call ``read_progress()`` in a thread while the block runs; yield ``finish()``.
 
     ``on_progress(percent, 100)`` only ever sees growing values; ``finish()`` reports
     ``(100, 100)`` unless the poller already did. Polling errors are ignored (the progress
-    is advisory); the thread stops when the block exits, whatever happens.
+    is advisory); the thread stops when the block exits, whatever happens, waiting at most
+    ``join_timeout`` seconds for a poll in flight.
     """
     if on_progress is None:
         yield lambda: None
@@ -96,7 +93,7 @@ def poll_remote_progress(
     def run() -> None:
         while not stop.is_set():
             try:
-                value = client.upload_progress(ticket)
+                value = read_progress()
             except SpareVideosError:
                 value = -1.0
             if not stop.is_set() and value < 100:
@@ -113,23 +110,43 @@ def poll_remote_progress(
         yield finish
     finally:
         stop.set()
-        thread.join(timeout=sum(client._transport.timeout) + interval)
+        thread.join(timeout=join_timeout + interval)
+
+
+def _never_stop(seconds: float) -> bool:
+    time.sleep(seconds)
+    return False
 
 
 def wait_converted(
-    client: Client,
+    file_info: Callable[[str], FileInfo],
     file_code: str,
+    *,
     timeout: float,
     poll: float,
-    on_progress: Callable[[float], None] | None,
+    on_progress: Callable[[float], None] | None = None,
+    pause: Callable[[float], bool] | None = None,
 ) -> FileInfo:
-    """Poll ``client.file_info`` until it succeeds (see :meth:`Client.wait_for_conversion`)."""
+    """Poll ``file_info(file_code)`` until the file is converted; return its info.
+
+    The one place that waits for a conversion and enforces its ``timeout``. ``pause(s)``
+    waits ``s`` seconds between polls and returns ``True`` to stop waiting (a cancel
+    button's ``threading.Event().wait`` does exactly that); stopping raises
+    :class:`~sv_widgets.errors.Cancelled`.
+
+    Raises
+    ------
+    ConversionTimeout
+        Still not converted after ``timeout`` seconds (the file keeps converting).
+    FileserverError
+        The conversion failed (error 10001, with the service's reason).
+    """
     if poll <= 0 or timeout < 0:
         raise ValueError("poll must be > 0 and timeout >= 0")
     deadline = time.monotonic() + timeout
     while True:
         try:
-            info = client.file_info(file_code)
+            info = file_info(file_code)
         except FileNotConverted as e:
             if on_progress is not None and e.progress is not None:
                 on_progress(e.progress)
@@ -137,10 +154,11 @@ def wait_converted(
             if remaining <= 0:
                 raise ConversionTimeout(
                     f"{file_code} was not converted within {timeout:g} s "
-                    f"(last: {e.message}); call wait_for_conversion again to keep waiting",
+                    f"(last: {e.message}); it keeps converting on the service",
                     endpoint="GET /me/file",
                 ) from e
-            time.sleep(min(poll, remaining))
+            if (pause or _never_stop)(min(poll, remaining)):
+                raise Cancelled(f"stopped waiting for {file_code} to convert") from None
             continue
         if on_progress is not None:
             on_progress(100.0)

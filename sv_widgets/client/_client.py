@@ -1,8 +1,8 @@
-"""A typed client for the SpareVideos API (see ``CONTRACT.md`` for the wire format).
+"""A typed client for the SpareVideos API (the wire format: ``docs/wire-contract.md``).
 
 Every endpoint is one method that returns a model or raises an
 :class:`~sv_widgets.errors.SpareVideosError`. Tokens are signed afresh for every attempt
-and always travel percent-encoded. Idempotent calls retry (``_http.Transport``); uploads,
+and always travel percent-encoded. Idempotent calls retry (``_transport.Transport``); uploads,
 conversions, thumbnail updates and deletions never do. A ``Client`` may be shared between
 threads: each request borrows a ``requests.Session`` from a pool of warm ones.
 
@@ -18,19 +18,21 @@ thumbnail_url='https://static.sparevideos.com/thumbnail')
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
-from sv_widgets._base import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, ClientBase, Source, _code
-from sv_widgets._http import Attempt
-from sv_widgets._pages import iter_pages, poll_remote_progress, wait_converted
-from sv_widgets._replies import parse_json, parse_progress, parse_thumbnail_list
-from sv_widgets._upload import MultipartBody, ProgressReader, ProgressThrottle, open_source
+from sv_widgets.client._base import ClientBase, _code
+from sv_widgets.client._multipart import MultipartBody, ProgressReader, ProgressThrottle
+from sv_widgets.client._polling import iter_pages, poll_remote_progress, wait_converted
+from sv_widgets.client._replies import parse_json, parse_progress, parse_thumbnail_list
+from sv_widgets.client._sources import Source, open_source
+from sv_widgets.client._transport import Attempt
 from sv_widgets.errors import InvalidResponse, SpareVideosError
 from sv_widgets.models import FileInfo, FilePage, Thumbnail, UploadTicket
+from sv_widgets.wire import is_http_url
 
-__all__ = ["DEFAULT_API_URL", "DEFAULT_THUMBNAIL_URL", "Client"]
+__all__ = ["Client"]
 
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
 
@@ -57,7 +59,8 @@ class Client(ClientBase):
     expires_in
         Lifetime in seconds of tokens for calls other than upload initiation (default 30).
     upload_expires_in
-        Lifetime in seconds of upload-initiation tokens (default 3600, CONTRACT.md).
+        Lifetime in seconds of upload-initiation tokens (default 3600: the API document
+        advises one to two hours).
     backoff
         First retry delay in seconds; doubles each retry, with jitter.
     max_retry_after
@@ -168,7 +171,7 @@ class Client(ClientBase):
         >>> client.upload_remote("https://example.org/clip.mp4")  # doctest: +SKIP
         '1700000000-AbC123'
         """
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        if not is_http_url(url):
             raise ValueError(f"url must be an http(s) URL, got {url!r}")
         ticket = ticket or self.initiate_upload()
         form = {"token": ticket.token, "ref": ticket.ref, "remote_file": url}
@@ -180,7 +183,13 @@ class Client(ClientBase):
             {},
             (ticket.token,),
         )
-        with poll_remote_progress(self, ticket, on_progress, poll_interval) as finish:
+        progress = poll_remote_progress(
+            lambda: self.upload_progress(ticket),
+            on_progress,
+            poll_interval,
+            join_timeout=sum(self._transport.timeout),
+        )
+        with progress as finish:
             body = self._transport.send(
                 lambda: spec, endpoint="POST upload", idempotent=False, parse=parse_json
             )
@@ -231,19 +240,29 @@ class Client(ClientBase):
         timeout: float = 600,
         poll: float = 2.0,
         on_progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> FileInfo:
         """Poll :meth:`file_info` until the file is converted; return its info.
 
         ``on_progress(percent)`` receives the server's conversion progress when it reports
         one, and ``100.0`` at the end. A failed conversion raises its
         :class:`~sv_widgets.errors.FileserverError`; waiting longer than ``timeout`` raises
-        :class:`~sv_widgets.errors.ConversionTimeout`.
+        :class:`~sv_widgets.errors.ConversionTimeout` (the file keeps converting). Setting
+        ``cancel`` (from another thread) stops the wait with
+        :class:`~sv_widgets.errors.Cancelled`.
 
         Examples
         --------
         >>> client.wait_for_conversion(code, on_progress=print).streams.mp4  # doctest: +SKIP
         """
-        return wait_converted(self, _code(file_code), timeout, poll, on_progress)
+        return wait_converted(
+            self.file_info,
+            _code(file_code),
+            timeout=timeout,
+            poll=poll,
+            on_progress=on_progress,
+            pause=cancel.wait if cancel is not None else None,
+        )
 
     # ------------------------------------------------------------------ files
 
@@ -330,7 +349,7 @@ class Client(ClientBase):
         --------
         >>> client.fetch_bytes(info.streams.mp4[0].file)[:8]  # doctest: +SKIP
         """
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        if not is_http_url(url):
             raise ValueError(f"url must be an http(s) URL, got {url!r}")
         data: bytes = self._get_bytes(url, "GET media")
         return data

@@ -22,16 +22,17 @@ from typing import Any
 
 import requests
 
-from sv_widgets._http import _SNIPPET, redact
+from sv_widgets.client._transport import SNIPPET
 from sv_widgets.errors import InvalidResponse, NotFound, error_from_response
 from sv_widgets.models import Thumbnail
+from sv_widgets.signing import redact
 
 __all__ = ["check_binary", "parse_json", "parse_progress", "parse_thumbnail_list", "snippet"]
 
 
 def snippet(response: requests.Response, secrets: tuple[str, ...]) -> str:
     """The first ~200 bytes of a reply, decoded leniently and redacted."""
-    text = response.content[:_SNIPPET].decode("utf-8", "replace")
+    text = response.content[:SNIPPET].decode("utf-8", "replace")
     return redact(text, secrets)
 
 
@@ -114,7 +115,7 @@ def parse_json_any(content: bytes, response: requests.Response, endpoint: str) -
     try:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError) as e:
-        shown = redact(content[:_SNIPPET].decode("utf-8", "replace"))
+        shown = redact(content[:SNIPPET].decode("utf-8", "replace"))
         raise InvalidResponse(
             f"HTTP {response.status_code}: expected JSON, got {shown!r}",
             endpoint=endpoint,

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from sv_widgets._demo import demo_service
-from sv_widgets._magic_support import api_errors
 from sv_widgets.credentials import CredentialResolver, Credentials
 from sv_widgets.errors import SpareVideosError
+from sv_widgets.magics._command import api_errors, one_line
+from sv_widgets.magics._demo import demo_service
 from sv_widgets.settings import SpareVideos
+from sv_widgets.wire import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
@@ -58,7 +59,7 @@ class Status:
 
 
 def _client_for(creds: Credentials, **kwargs: Any) -> Client:
-    from sv_widgets.client import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, Client
+    from sv_widgets.client import Client
 
     with api_errors(creds.private_key):
         return Client(
@@ -119,7 +120,7 @@ class MagicSession:
             with _client_for(creds, retries=0) as probe:
                 probe.list_files(1)
         except SpareVideosError as e:
-            message = " ".join(str(e).replace(creds.private_key, "***").split())
+            message = one_line(str(e), (creds.private_key,))
             raise UsageError(f"login not changed, the keys did not work: {message}") from None
 
     def status(self) -> Status:
@@ -134,13 +135,8 @@ class MagicSession:
                 )
                 return Status("demo", None, None, None, detail)
             creds, _ = demo.credentials()
-        if creds.api_url is None or creds.thumbnail_url is None:
-            from sv_widgets.client import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL
-
-            api_url = creds.api_url or DEFAULT_API_URL
-            thumbnail_url = creds.thumbnail_url or DEFAULT_THUMBNAIL_URL
-        else:
-            api_url, thumbnail_url = creds.api_url, creds.thumbnail_url
+        api_url = creds.api_url or DEFAULT_API_URL
+        thumbnail_url = creds.thumbnail_url or DEFAULT_THUMBNAIL_URL
         return Status(creds.source, creds.public_key, api_url, thumbnail_url, creds.describe())
 
     def use_widgets(self, shell: Any) -> bool:

@@ -1,25 +1,19 @@
-"""Streaming upload bodies: open the source, know its size, count and throttle progress.
+"""Streaming upload bodies: count and throttle progress, wrap the file in multipart.
 
-:func:`open_source` turns a path or a binary file object into an :class:`UploadSource`
-before any request is made (a missing or unreadable file raises
-:class:`~sv_widgets.errors.LocalFileError` naming the path). A non-seekable stream (a pipe,
-a socket, a generator wrapped in a reader) is first spooled to a temporary file: the size
-must be known to send ``Content-Length``, which every PHP front end accepts, whereas chunked
-request bodies are refused by several. Memory stays flat either way.
+:class:`ProgressReader` serves an open :class:`~sv_widgets.client._sources.UploadSource`'s
+bytes, exactly ``size`` of them, and reports ``(sent, total)`` through a
+:class:`ProgressThrottle` (monotonic, about ten calls a second, final ``(total, total)``
+exactly once). :class:`MultipartBody` wraps it in a ``multipart/form-data`` body of known
+length that ``requests`` streams chunk by chunk.
 
-:class:`ProgressReader` serves the file's bytes, exactly ``size`` of them, and reports
-``(sent, total)`` through a :class:`ProgressThrottle` (monotonic, about ten calls a second,
-final ``(total, total)`` exactly once). :class:`MultipartBody` wraps it in a
-``multipart/form-data`` body with a known length that ``requests`` streams chunk by chunk.
-
-Why not requests-toolbelt's ``MultipartEncoder`` (the stack's first choice): urllib3 reads a
-file-like body in small blocks and the encoder copies every byte through an internal buffer;
-a 1 GiB upload cost 0.82 s of CPU against curl's 0.46 s and ran 1.03-1.34x curl's time on two
-cores shared with the server. Yielding 1 MiB chunks straight from the file halves the CPU.
+The body is written here rather than with requests-toolbelt's ``MultipartEncoder``: yielding
+1 MiB chunks straight from the file, instead of copying every byte through an encoder's
+buffer, halves the CPU an upload costs (``benchmarks/results.md``).
 
 Examples
 --------
 >>> import io
+>>> from sv_widgets.client._sources import open_source
 >>> calls = []
 >>> src = open_source(io.BytesIO(b"abc"))
 >>> reader = ProgressReader(src, ProgressThrottle(lambda s, t: calls.append((s, t))))
@@ -31,110 +25,16 @@ Examples
 
 from __future__ import annotations
 
-import io
-import mimetypes
-import os
-import shutil
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from sv_widgets.client._sources import CHUNK, UploadSource
 from sv_widgets.errors import LocalFileError
 
-__all__ = ["MultipartBody", "ProgressReader", "ProgressThrottle", "UploadSource", "open_source"]
-
-CHUNK = 1024 * 1024
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
-
-
-@dataclass
-class UploadSource:
-    """An open binary stream positioned at the first byte to send, and its size."""
-
-    stream: IO[bytes]
-    size: int
-    filename: str
-    content_type: str
-    owned: bool  # close it when done (we opened it, or spooled it)
-
-    def close(self) -> None:
-        """Close the stream if this module opened it."""
-        if self.owned:
-            self.stream.close()
-
-
-def _content_type(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def open_source(source: Any) -> UploadSource:
-    """Open ``source`` (``str``/``os.PathLike`` or binary file object) for a streamed upload.
-
-    Raises
-    ------
-    LocalFileError
-        The path is missing, not a regular file or unreadable, or the object is not a
-        readable binary stream.
-    """
-    if isinstance(source, str | os.PathLike):
-        path = Path(os.fspath(source)).expanduser()
-        try:
-            stream = path.open("rb")
-        except FileNotFoundError as e:
-            raise LocalFileError(f"file not found: {path}") from e
-        except IsADirectoryError as e:
-            raise LocalFileError(f"not a file: {path}") from e
-        except OSError as e:
-            raise LocalFileError(f"cannot read {path}: {e.strerror or e}") from e
-        try:
-            st = os.fstat(stream.fileno())
-            if not os.path.isfile(path):
-                raise LocalFileError(f"not a regular file: {path}")
-            stream.read(0)  # surfaces EISDIR / EACCES on platforms that open lazily
-        except BaseException:
-            stream.close()
-            raise
-        return UploadSource(stream, st.st_size, path.name, _content_type(path.name), owned=True)
-    return _open_stream(source)
-
-
-def _open_stream(source: Any) -> UploadSource:
-    if not callable(getattr(source, "read", None)):
-        raise LocalFileError(
-            f"cannot upload a {type(source).__name__}: pass a path or a binary file object"
-        )
-    if isinstance(source, io.TextIOBase):
-        raise LocalFileError("the file object is in text mode; open it with 'rb'")
-    raw_name = getattr(source, "name", None)
-    filename = os.path.basename(raw_name) if isinstance(raw_name, str) and raw_name else ""
-    filename = filename or "upload.bin"
-    try:
-        seekable = bool(source.seekable()) if hasattr(source, "seekable") else False
-        if seekable:
-            start = source.tell()
-            end = source.seek(0, io.SEEK_END)
-            source.seek(start)
-            return UploadSource(
-                source, max(0, end - start), filename, _content_type(filename), False
-            )
-        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
-        try:
-            shutil.copyfileobj(source, spool, CHUNK)
-            size = spool.tell()
-            spool.seek(0)
-        except BaseException:
-            spool.close()
-            raise
-    except TypeError as e:
-        raise LocalFileError("the file object returned text; open it with 'rb'") from e
-    except (OSError, ValueError) as e:
-        raise LocalFileError(f"cannot read {filename}: {e}") from e
-    return UploadSource(spool, size, filename, _content_type(filename), owned=True)
+__all__ = ["MultipartBody", "ProgressReader", "ProgressThrottle"]
 
 
 class ProgressThrottle:
@@ -226,6 +126,7 @@ class MultipartBody:
     Examples
     --------
     >>> import io
+    >>> from sv_widgets.client._sources import open_source
     >>> src = open_source(io.BytesIO(b"abc"))
     >>> body = MultipartBody([("ref", "r1")], "file", ProgressReader(src, ProgressThrottle(None)))
     >>> data = b"".join(body)

@@ -1,18 +1,15 @@
-"""The client's HTTP transport: sessions per thread, retries, decoding, redaction.
+"""The client's HTTP transport: pooled sessions, timeouts, retries, redaction of errors.
 
 :class:`Transport` sends one logical call, possibly several attempts. The caller passes a
 ``build`` function that returns fresh request arguments (and so a freshly signed token) for
 every attempt. Only calls marked idempotent are retried: on connection failures, HTTP
 500/502/503/504 and API errors 501/10005, with exponential backoff, jitter and Retry-After.
 
-Nothing here ever lets a token or private key reach a message, a ``repr`` or a log line:
-:func:`redact` scrubs text, :func:`scrub_exception` scrubs the ``requests`` exception chain
-before it becomes a ``__cause__``, and :class:`TokenLogFilter` scrubs urllib3's debug log.
-
-Examples
---------
->>> redact("GET /api/v1/me/file?token=eyJhbGciOi.abc123 HTTP/1.1")
-'GET /api/v1/me/file?token=[redacted] HTTP/1.1'
+Sessions are pooled, not per thread: short-lived worker threads (paging, widgets) borrow a
+warm one for each request. Nothing here lets a token or private key reach a message, a
+``repr`` or a log line: :func:`~sv_widgets.signing.redact` scrubs text,
+:func:`scrub_exception` scrubs the ``requests`` exception chain before it becomes a
+``__cause__``, and :class:`TokenLogFilter` scrubs urllib3's debug log.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ import contextlib
 import email.utils
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -38,24 +34,14 @@ from sv_widgets.errors import (
     RequestTimeout,
     SpareVideosError,
 )
+from sv_widgets.signing import redact
 
-__all__ = ["Attempt", "TokenLogFilter", "Transport", "redact", "scrub_exception"]
+__all__ = ["SNIPPET", "Attempt", "TokenLogFilter", "Transport", "scrub_exception"]
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 RETRY_API_CODES = frozenset({501, 10005})
-_TOKEN_PARAM = re.compile(r"(token(?:=|%3D|\"?\s*:\s*\"|'\s*:\s*'))[^&\s\"']+", re.IGNORECASE)
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/%]{16,}(?:\.|%2E)[0-9a-f]{32,}")
-_SNIPPET = 200
+SNIPPET = 200  # bytes of an unexpected reply quoted in its error
 _MAX_IDLE_SESSIONS = 64
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove tokens (``token=...`` values and anything token-shaped) and ``secrets``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    text = _TOKEN_PARAM.sub(r"\1[redacted]", text)
-    return _TOKEN_SHAPE.sub("[redacted]", text)
 
 
 def scrub_exception(exc: BaseException | None, secrets: Iterable[str] = ()) -> None:

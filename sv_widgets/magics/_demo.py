@@ -49,11 +49,6 @@ class DemoService:
         """Whether the demo emulator is up."""
         return self._emulator is not None
 
-    @property
-    def data_dir(self) -> Path | None:
-        """The persistent data directory in use, ``None`` for a temporary one (or not running)."""
-        return self._data_dir
-
     def credentials(self, data_dir: str = "") -> tuple[Credentials, bool]:
         """Credentials for the demo account, starting the emulator if needed.
 

@@ -15,30 +15,24 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from typing import Any, BinaryIO, TypeVar
-from urllib.parse import quote, urlsplit
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 from sv_widgets import signing
-from sv_widgets._http import Attempt, Transport
-from sv_widgets._replies import check_binary, parse_json
+from sv_widgets.client._replies import check_binary, parse_json
+from sv_widgets.client._transport import Attempt, Transport
 from sv_widgets.errors import ConfigurationError
+from sv_widgets.wire import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, is_http_url
 
-__all__ = ["DEFAULT_API_URL", "DEFAULT_THUMBNAIL_URL", "ClientBase", "Source"]
+__all__ = ["ClientBase"]
 
 _C = TypeVar("_C", bound="ClientBase")
 
-DEFAULT_API_URL = "https://devs.sparevideos.com/api/v1"
-DEFAULT_THUMBNAIL_URL = "https://static.sparevideos.com/thumbnail"
-
-#: What :meth:`Client.upload` accepts: a path or a binary file object.
-Source = str | os.PathLike[str] | BinaryIO
-
 
 def _base_url(url: str, what: str) -> str:
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(url):
         raise ConfigurationError(f"{what} must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")
+    return url.strip().rstrip("/")
 
 
 def _code(file_code: str) -> str:
