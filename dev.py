@@ -2,7 +2,7 @@
 """The project's two commands, runnable on a fresh machine with only Python 3.
 
     python3 dev.py demo     # JupyterLab on notebooks/, against the built-in emulator
-    python3 dev.py test     # the whole test suite (lint, types, unit, slow, notebooks, browser)
+    python3 dev.py test     # the whole suite (lint, types, layers, unit, slow, notebooks, browser)
 
 Each sets up what it needs: a virtual environment in ``.venv`` with ``pip install -e
 ".[test]"``, and (for the tests) Debian's ``chromium`` and ``php-cli`` through apt-get when
@@ -87,6 +87,8 @@ def cmd_test(pytest_args: list[str]) -> int:
     if run(BIN / "ruff", "format", "--check", ".", check=False) != 0:
         return 1
     if run(BIN / "mypy", check=False) != 0:
+        return 1
+    if run(BIN / "lint-imports", "--no-cache", check=False) != 0:  # the layers, no circles
         return 1
     args = pytest_args or ["--nbval-lax", "--nbval-current-env", "tests", "notebooks"]
     return run(PY, "-m", "pytest", *args, check=False, env=env)
