@@ -10,7 +10,7 @@ requests get 100 ms of latency from the emulator's fault injection; the listing 
   the page shows its thumbnail: an ``ipywidgets.Image`` with bytes and not hidden, found by
   walking the widget tree (what the front end would draw), for every file.
 
-Target (issue 7): within 2x one info request.
+Target: within 2x one info request.
 
 Usage::
 

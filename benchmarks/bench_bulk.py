@@ -12,7 +12,7 @@ alternate, each uploading the same 20 files of 256 KiB with ``--no-convert``:
 
 Every trial must return 20 codes; they are deleted (untimed) before the next one.
 
-Target (issue 7): the default is at least 2.5x faster, i.e. a time ratio <= 0.40.
+Target: the default is at least 2.5x faster, i.e. a time ratio <= 0.40.
 
 Usage::
 

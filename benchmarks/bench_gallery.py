@@ -9,7 +9,7 @@ file with 15 thumbnails (3 heights x 5). Every thumbnail request (list and image
   thumbnail cache cleared first) and wait until ``status == "ready"`` with all 15 images
   in its ``images`` trait, i.e. what the front end is sent.
 
-Target (issue 7): at most 3x one request (sequential loading would be about 16x: the
+Target: at most 3x one request (sequential loading would be about 16x: the
 list, then 15 images).
 
 Usage::

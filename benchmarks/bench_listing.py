@@ -9,7 +9,7 @@ on ``GET /me/files``. Trials alternate:
 * **reference**: one ``client.list_files(1)`` (2000 codes);
 * **subject**: ``list(client.iter_files())``, checked once to be all 50,000 codes in order.
 
-Target (issue 7): at most 6x one page (sequential paging would be 25x).
+Target: at most 6x one page (sequential paging would be 25x).
 
 Usage::
 

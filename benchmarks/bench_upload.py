@@ -13,7 +13,7 @@ Each child's own peak RSS is its ``VmHWM`` (see ``_common.run_child``; curl's to
 calls the stored file is deleted (untimed) so the disk never fills. Memory is measured at
 three sizes (64 MiB, 1 GiB, 4 GiB; 4 GiB only when the temp disk has room).
 
-Targets (issue 7): time <= 1.1x curl's at 1 GiB; peak < 100 MB at every size and flat in
+Targets: time <= 1.1x curl's at 1 GiB; peak < 100 MB at every size and flat in
 size; progress reporting costs < 2% (judged on CPU time, see the row's note).
 
 Usage::

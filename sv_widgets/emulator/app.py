@@ -26,14 +26,14 @@ from starlette.types import ASGIApp
 from sv_widgets.emulator.errors import ServiceError, http_status_for
 from sv_widgets.emulator.faults import FaultSet
 from sv_widgets.emulator.middleware import Guard, InjectFaults, json_error_body
-from sv_widgets.emulator.service import SparevideosService
+from sv_widgets.emulator.service import SpareVideosService
 from sv_widgets.emulator.uploads import read_upload
+from sv_widgets.wire import thumbnail_height
 
 __all__ = ["AppSettings", "create_app", "error_response"]
 
 _MAX_API_BODY = 1024 * 1024
 _HOST_HEADER = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
-_MAX_THUMB_HEIGHT = 2160
 _RESIZED_CACHE_ENTRIES = 512  # ~10 MB of 260 px JPEGs
 _MEDIA_TYPES = {
     ".mp4": "video/mp4",
@@ -63,7 +63,7 @@ def error_response(exc: ServiceError) -> JSONResponse:
     return JSONResponse(body, status_code=http_status_for(exc.code))
 
 
-def create_app(service: SparevideosService, settings: AppSettings) -> ASGIApp:
+def create_app(service: SpareVideosService, settings: AppSettings) -> ASGIApp:
     """Build the ASGI app of one emulator (all state comes from ``service``/``settings``)."""
     h = _Handlers(service, settings)
     routes = [
@@ -120,7 +120,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 class _Handlers:
-    def __init__(self, service: SparevideosService, settings: AppSettings) -> None:
+    def __init__(self, service: SpareVideosService, settings: AppSettings) -> None:
         self.service = service
         self.settings = settings
         # Resized thumbnails, newest last: a file browser asks for the same 260 px images on
@@ -286,7 +286,7 @@ class _Handlers:
         path = self.service.thumbnail_path(p["code"], name)
         from sv_widgets.emulator import media
 
-        height = min(max(int(p["size"]), 260), _MAX_THUMB_HEIGHT)
+        height = thumbnail_height(int(p["size"]))
         try:
             key = (str(path), path.stat().st_mtime_ns, height)
         except OSError:  # deleted meanwhile

@@ -21,7 +21,7 @@ from sv_widgets.emulator.faults import FaultRule, FaultSet
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
     from sv_widgets.emulator.conversions import Converter
-    from sv_widgets.emulator.service import SparevideosService
+    from sv_widgets.emulator.service import SpareVideosService
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "Emulator"]
 
@@ -98,7 +98,7 @@ class Emulator:
         self._accounts_arg = dict(accounts) if accounts is not None else None
         self._faults = FaultSet(faults or ())
         self._temp_dir: Path | None = None
-        self._service: SparevideosService | None = None
+        self._service: SpareVideosService | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.data_dir: Path | None = None
@@ -176,7 +176,7 @@ class Emulator:
         from sv_widgets.emulator import catalog
         from sv_widgets.emulator.app import AppSettings, create_app
         from sv_widgets.emulator.remote import FetchPolicy
-        from sv_widgets.emulator.service import SparevideosService
+        from sv_widgets.emulator.service import SpareVideosService
         from sv_widgets.emulator.store import Store
 
         if self._data_dir_arg is None:
@@ -196,7 +196,7 @@ class Emulator:
             allow_loopback=not exposed,
             max_bytes=self.max_upload_bytes,
         )
-        service = SparevideosService(
+        service = SpareVideosService(
             store,
             self._converter
             or functools.partial(catalog.convert_with_media, files_dir=store.files_dir),
@@ -239,7 +239,7 @@ class Emulator:
         logger.info("emulator serving on %s (data in %s)", self.base_url, self.data_dir)
         return self
 
-    def _setup_accounts(self, service: SparevideosService) -> None:
+    def _setup_accounts(self, service: SpareVideosService) -> None:
         if self._accounts_arg:
             for public, private in self._accounts_arg.items():
                 service.add_account(public, private)
@@ -274,7 +274,7 @@ class Emulator:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
 
-    def _running_service(self) -> SparevideosService:
+    def _running_service(self) -> SpareVideosService:
         if self._service is None:
             raise RuntimeError("the emulator is not running; call start() first")
         return self._service

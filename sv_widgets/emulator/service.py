@@ -23,14 +23,14 @@ from sv_widgets.emulator import catalog
 from sv_widgets.emulator.conversions import ConversionJob, ConversionPool, Converter
 from sv_widgets.emulator.errors import ServiceError
 from sv_widgets.emulator.store import FileRecord, Store, fsync_dir
+from sv_widgets.wire import is_file_code
 
-__all__ = ["SparevideosService", "new_file_code", "sanitize_extension"]
+__all__ = ["SpareVideosService", "new_file_code", "sanitize_extension"]
 
 logger = logging.getLogger("sv_widgets.emulator")
 
 _ALNUM = string.ascii_letters + string.digits
 _EXTENSION = re.compile(r"[a-z0-9]{1,10}")
-_FILE_CODE = re.compile(r"[0-9]{1,12}-[A-Za-z0-9]{6}")
 #: signed ``method``/``action`` of the upload token the emulator hands out
 _UPLOAD_TOKEN_ACTION = ("upload", "store")
 
@@ -47,7 +47,7 @@ def sanitize_extension(filename: str | None) -> str:
     return ext if _EXTENSION.fullmatch(ext) else "bin"
 
 
-class SparevideosService:
+class SpareVideosService:
     """The domain of one emulator instance.
 
     Parameters
@@ -273,7 +273,7 @@ class SparevideosService:
         """The caller's file ``code``: 1000 if malformed, 404 if unknown, 403 if not theirs."""
         if not isinstance(code, str) or not code:
             raise ServiceError(1000, "Generic error: 'file_code' must be a non-empty string")
-        record = self.store.get_file(code) if _FILE_CODE.fullmatch(code) else None
+        record = self.store.get_file(code) if is_file_code(code) else None
         if record is None:
             raise ServiceError(404, f"Not found: no file with code {code[:64]!r}")
         if record.owner != public_key:
@@ -331,7 +331,7 @@ class SparevideosService:
 
     def converted(self, code: str) -> FileRecord:
         """A converted file by code, for the unsigned thumbnail and media routes."""
-        record = self.store.get_file(code) if _FILE_CODE.fullmatch(code) else None
+        record = self.store.get_file(code) if is_file_code(code) else None
         if record is None:
             raise ServiceError(404, f"Not found: no file with code {code[:64]!r}")
         if record.state != "ready":
@@ -378,7 +378,7 @@ class SparevideosService:
                 1000, "Generic error: 'codes' must be a non-empty list of file codes"
             )
         wanted = list(dict.fromkeys(codes))
-        owners = self.store.owners([c for c in wanted if _FILE_CODE.fullmatch(c)])
+        owners = self.store.owners([c for c in wanted if is_file_code(c)])
         unknown = [c for c in wanted if c not in owners]
         if unknown:
             raise ServiceError(404, f"Not found: unknown file code(s): {_names(unknown)}")
