@@ -25,7 +25,7 @@ from pathlib import Path
 from _common import (
     PRIVATE,
     PUBLIC,
-    EmulatorProcess,
+    BenchEmulator,
     Row,
     data_dir,
     fmt_seconds,
@@ -69,7 +69,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
         started = time.perf_counter()
         codes = seed(data, total)
         seeding = time.perf_counter() - started
-        with EmulatorProcess(data, extra=["--page-size", str(page_size)]) as emu:
+        with BenchEmulator(data, extra=["--page-size", str(page_size)]) as emu:
             client = emu.client()
             emu.latency(["files_get"], LATENCY_MS)
             listed = list(client.iter_files())
