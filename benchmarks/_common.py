@@ -3,12 +3,8 @@
 Every figure is a ratio against a reference measured side by side in the same run: each
 trial runs the reference and the subject back to back (alternating which goes first, so a
 drift in machine load hits both alike), and the medians of the trials are compared.
-
-Run as a script, this module is an emulator server for the benchmarks that need converted
-files: ``python benchmarks/_common.py serve --data-dir D --account pk:sk`` starts
-:class:`sv_widgets.emulator.Emulator` with a fast fake transcoder (thumbnails and renditions
-are written with Pillow in milliseconds instead of PyAV's seconds), prints the same
-``api:`` line as ``python -m sv_widgets.emulator`` and serves until SIGTERM.
+Emulators run in their own process (:class:`sv_widgets.emulator.EmulatorProcess`); those
+that need converted files use its fast conversions (canned media in milliseconds).
 """
 
 from __future__ import annotations
@@ -21,19 +17,16 @@ import os
 import re
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
+from sv_widgets.emulator import EmulatorProcess
 
 PUBLIC, PRIVATE = "bench", "bench-secret"
 MIB = 1024 * 1024
@@ -227,88 +220,27 @@ def fast_tmp() -> str | None:
 
 
 # ---------------------------------------------------------------------- emulators
-class EmulatorProcess:
-    """An emulator in its own process (so it never competes for our GIL).
+#: Conversions in milliseconds (the emulator's canned media) and enough workers for a page.
+FAST_MEDIA = ("--conversions", "fast", "--workers", "4")
+
+
+class BenchEmulator(EmulatorProcess):
+    """The emulator in its own process (so it never competes for our GIL), with the
+    benchmark account.
 
     Parameters
     ----------
     data_dir
         State directory (pre-seed it with :class:`sv_widgets.emulator.store.Store` first).
     fake_media
-        Serve through ``_common.py serve`` with the fake transcoder instead of
-        ``python -m sv_widgets.emulator`` (which converts with PyAV).
+        ``--conversions fast``: converted files in milliseconds instead of PyAV's seconds.
     extra
         More command-line options (``--page-size``, ``--fault``...).
     """
 
     def __init__(self, data_dir: Path, *, fake_media: bool = False, extra: Sequence[str] = ()):
-        if fake_media:
-            argv = [sys.executable, str(Path(__file__).resolve()), "serve"]
-        else:
-            argv = [sys.executable, "-m", "sv_widgets.emulator", "--log-level", "warning"]
-        argv += ["--port", "0", "--data-dir", str(data_dir), "--account", f"{PUBLIC}:{PRIVATE}"]
-        self.argv = [*argv, *extra]
-        self.proc: subprocess.Popen[str] | None = None
-        self.api_url = ""
-        self.base_url = ""
-
-    def __enter__(self) -> EmulatorProcess:
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        found: list[str] = []
-
-        def read() -> None:
-            assert self.proc is not None
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                match = re.search(r"api:\s+(\S+)", line)
-                if match and not found:
-                    found.append(match.group(1))
-            # keep draining so the child never blocks on a full pipe
-
-        threading.Thread(target=read, daemon=True).start()
-        wait_until(lambda: bool(found) or self.proc is None or self.proc.poll() is not None, 60)
-        if not found:
-            self.__exit__(None, None, None)
-            raise RuntimeError("the emulator did not start")
-        self.api_url = found[0]
-        self.base_url = self.api_url.removesuffix("/api/v1")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
-            self.proc = None
-
-    @property
-    def pid(self) -> int:
-        """The emulator's process id."""
-        assert self.proc is not None
-        return self.proc.pid
-
-    def client(self, **kwargs: Any) -> Any:
-        """A :class:`sv_widgets.client.Client` for the benchmark account."""
-        from sv_widgets.client import Client
-
-        return Client(
-            PUBLIC,
-            PRIVATE,
-            api_url=self.api_url,
-            thumbnail_url=f"{self.base_url}/thumbnail",
-            **kwargs,
-        )
-
-    def set_faults(self, rules: Iterable[dict[str, Any]]) -> None:
-        """Replace the emulator's fault rules (``POST /_emulator/faults``)."""
-        reply = requests.post(f"{self.base_url}/_emulator/faults", json=list(rules), timeout=10)
-        reply.raise_for_status()
+        options = [*(FAST_MEDIA if fake_media else ()), *extra]
+        super().__init__(data_dir, accounts={PUBLIC: PRIVATE}, options=options)
 
     def latency(self, routes: Iterable[str], ms: int) -> None:
         """Add ``ms`` of latency to every request of each named route."""
@@ -322,8 +254,8 @@ def data_dir(prefix: str, *, fast: bool = False) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def converted_files(emu: EmulatorProcess, count: int) -> list[str]:
-    """Upload ``count`` tiny files and convert them (fake transcoder); return their codes."""
+def converted_files(emu: BenchEmulator, count: int) -> list[str]:
+    """Upload ``count`` tiny files and convert them (fast conversions); return their codes."""
     client = emu.client()
     codes = []
     for i in range(count):
@@ -335,75 +267,6 @@ def converted_files(emu: EmulatorProcess, count: int) -> list[str]:
     return codes
 
 
-# ---------------------------------------------------------------------- fake transcoder
-_HEIGHTS = (720, 480, 360)
-
-
-def fake_converter(record: Any, work: Path, on_progress: Any, should_stop: Any) -> dict[str, Any]:
-    """Write a plausible output tree: 3 mp4 renditions and 5 JPEG thumbnails per height."""
-    from PIL import Image
-
-    out: dict[str, Any] = {
-        "playtime": 12.0,
-        "heights": list(_HEIGHTS),
-        "mp4": {},
-        "webm": {},
-        "hls": None,
-        "mpd": None,
-        "thumbnails": {},
-    }
-    for sub in ("mp4", "thumbs"):
-        (work / sub).mkdir()
-    for h in _HEIGHTS:
-        (work / "mp4" / f"{h}.mp4").write_bytes(b"\x00" * 1024)
-        out["mp4"][str(h)] = f"mp4/{h}.mp4"
-        names = []
-        for n in range(1, 6):
-            name = f"thumbs/{record.code}_{h}_{n:02d}.jpg"
-            image = Image.linear_gradient("L").resize((h * 16 // 9, h)).convert("RGB")
-            image.save(work / name, "JPEG", quality=85)
-            names.append(name)
-        out["thumbnails"][str(h)] = names
-    on_progress(1.0)
-    return out
-
-
-def _serve(argv: Sequence[str]) -> int:
-    from sv_widgets.emulator import Emulator
-
-    p = argparse.ArgumentParser(prog="_common.py serve")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--account", action="append", default=[])
-    p.add_argument("--page-size", type=int, default=2000)
-    p.add_argument("--fault", action="append", default=[])
-    args = p.parse_args(argv)
-    accounts = dict(a.split(":", 1) for a in args.account)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    emu = Emulator(
-        data_dir=args.data_dir,
-        port=args.port,
-        accounts=accounts,
-        page_size=args.page_size,
-        faults=args.fault,
-        converter=fake_converter,
-        workers=4,
-    )
-    with emu:
-        print(f"  api:        {emu.api_url}", flush=True)
-        while not stop.wait(0.2):
-            pass
-    return 0
-
-
 def dumps(data: Any) -> str:
     """Compact JSON (for child processes' one-line answers)."""
     return json.dumps(data, separators=(",", ":"))
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["serve"]:
-        sys.exit(_serve(sys.argv[2:]))
-    sys.exit("usage: python benchmarks/_common.py serve --data-dir DIR --account PK:SK")

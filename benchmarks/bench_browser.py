@@ -1,6 +1,6 @@
 """File browser benchmark: the first page of rows, thumbnails shown, against one info request.
 
-An emulator with a fast fake transcoder runs in its own process and holds a page of
+An emulator with fast conversions runs in its own process and holds a page of
 converted files (24, ``FileBrowser``'s default page). Info (``GET /me/file``) and thumbnail
 requests get 100 ms of latency from the emulator's fault injection; the listing does not
 (the target is about the rows). Trials alternate:
@@ -10,7 +10,7 @@ requests get 100 ms of latency from the emulator's fault injection; the listing 
   the page shows its thumbnail: an ``ipywidgets.Image`` with bytes and not hidden, found by
   walking the widget tree (what the front end would draw), for every file.
 
-Target (issue 7): within 2x one info request.
+Target: within 2x one info request.
 
 Usage::
 
@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from _common import (
-    EmulatorProcess,
+    BenchEmulator,
     Row,
     converted_files,
     data_dir,
@@ -91,7 +91,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
     repeats = repeats or (2 if smoke else 15)
     with (
         data_dir("sv-bench-browser-", fast=True) as data,
-        EmulatorProcess(data, fake_media=True) as emu,
+        BenchEmulator(data, fake_media=True) as emu,
     ):
         client = emu.client()
         codes = converted_files(emu, files)

@@ -12,7 +12,7 @@ alternate, each uploading the same 20 files of 256 KiB with ``--no-convert``:
 
 Every trial must return 20 codes; they are deleted (untimed) before the next one.
 
-Target (issue 7): the default is at least 2.5x faster, i.e. a time ratio <= 0.40.
+Target: the default is at least 2.5x faster, i.e. a time ratio <= 0.40.
 
 Usage::
 
@@ -32,7 +32,7 @@ from pathlib import Path
 from _common import (
     PRIVATE,
     PUBLIC,
-    EmulatorProcess,
+    BenchEmulator,
     Row,
     data_dir,
     fmt_seconds,
@@ -48,7 +48,7 @@ FILE_BYTES = 256 * 1024
 
 
 @contextlib.contextmanager
-def _environment(emu: EmulatorProcess, config_dir: str) -> Iterator[None]:
+def _environment(emu: BenchEmulator, config_dir: str) -> Iterator[None]:
     values = {
         "SV_PUBLIC_KEY": PUBLIC,
         "SV_PRIVATE_KEY": PRIVATE,
@@ -78,7 +78,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
     with (
         tempfile.TemporaryDirectory(prefix="sv-bench-bulk-") as tmp,
         data_dir("sv-bench-bulk-data-", fast=True) as data,
-        EmulatorProcess(data) as emu,
+        BenchEmulator(data) as emu,
         _environment(emu, str(Path(tmp) / "config")),
     ):
         paths = []

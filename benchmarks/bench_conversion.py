@@ -4,8 +4,8 @@ Usage::
 
     python benchmarks/bench_conversion.py [--seconds 10] [--smoke]
 
-Prints the wall time of a full :func:`sv_widgets.emulator.media.convert` (the figure issue 3's
-acceptance reads: at most 10 s for a 10 s 720p clip on a 2-core machine), then each output's
+Prints the wall time of a full :func:`sv_widgets.emulator.media.convert` (the target: at most
+10 s for a 10 s 720p clip on a 2-core machine, i.e. real time), then each output's
 share of the work, then two reference runs on the same source: decoding it alone, and a plain
 single-rendition decode + x264 encode (what one ``ffmpeg -i src -s 1280x720 out.mp4`` costs).
 

@@ -1,6 +1,6 @@
 """Gallery benchmark: ``ThumbnailGallery`` loading 15 thumbnails against one image request.
 
-An emulator with a fast fake transcoder runs in its own process and holds one converted
+An emulator with fast conversions runs in its own process and holds one converted
 file with 15 thumbnails (3 heights x 5). Every thumbnail request (list and images) is given
 100 ms of latency by the emulator's fault injection. Trials alternate:
 
@@ -9,7 +9,7 @@ file with 15 thumbnails (3 heights x 5). Every thumbnail request (list and image
   thumbnail cache cleared first) and wait until ``status == "ready"`` with all 15 images
   in its ``images`` trait, i.e. what the front end is sent.
 
-Target (issue 7): at most 3x one request (sequential loading would be about 16x: the
+Target: at most 3x one request (sequential loading would be about 16x: the
 list, then 15 images).
 
 Usage::
@@ -22,7 +22,7 @@ from __future__ import annotations
 import sys
 
 from _common import (
-    EmulatorProcess,
+    BenchEmulator,
     Row,
     converted_files,
     data_dir,
@@ -46,7 +46,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
     repeats = repeats or (2 if smoke else 15)
     with (
         data_dir("sv-bench-gallery-", fast=True) as data,
-        EmulatorProcess(data, fake_media=True) as emu,
+        BenchEmulator(data, fake_media=True) as emu,
     ):
         client = emu.client()
         (code,) = converted_files(emu, 1)

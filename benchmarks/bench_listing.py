@@ -9,7 +9,7 @@ on ``GET /me/files``. Trials alternate:
 * **reference**: one ``client.list_files(1)`` (2000 codes);
 * **subject**: ``list(client.iter_files())``, checked once to be all 50,000 codes in order.
 
-Target (issue 7): at most 6x one page (sequential paging would be 25x).
+Target: at most 6x one page (sequential paging would be 25x).
 
 Usage::
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from _common import (
     PRIVATE,
     PUBLIC,
-    EmulatorProcess,
+    BenchEmulator,
     Row,
     data_dir,
     fmt_seconds,
@@ -69,7 +69,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
         started = time.perf_counter()
         codes = seed(data, total)
         seeding = time.perf_counter() - started
-        with EmulatorProcess(data, extra=["--page-size", str(page_size)]) as emu:
+        with BenchEmulator(data, extra=["--page-size", str(page_size)]) as emu:
             client = emu.client()
             emu.latency(["files_get"], LATENCY_MS)
             listed = list(client.iter_files())

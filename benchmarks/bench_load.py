@@ -8,7 +8,7 @@ the same machine load. The subprocess also reports whether the heavy dependencie
 imported: PyAV (``av``), the server stack (``starlette``, ``uvicorn``) must never be, and the
 widgets (``ipywidgets``) and HTTP (``requests``) stacks should wait until a magic needs them.
 
-Target (issue 7): under 0.3 s, importing neither PyAV nor the server stack.
+Target: under 0.3 s, importing neither PyAV nor the server stack.
 
 Usage::
 

@@ -13,7 +13,7 @@ Each child's own peak RSS is its ``VmHWM`` (see ``_common.run_child``; curl's to
 calls the stored file is deleted (untimed) so the disk never fills. Memory is measured at
 three sizes (64 MiB, 1 GiB, 4 GiB; 4 GiB only when the temp disk has room).
 
-Targets (issue 7): time <= 1.1x curl's at 1 GiB; peak < 100 MB at every size and flat in
+Targets: time <= 1.1x curl's at 1 GiB; peak < 100 MB at every size and flat in
 size; progress reporting costs < 2% (judged on CPU time, see the row's note).
 
 Usage::
@@ -38,7 +38,7 @@ from _common import (
     MIB,
     PRIVATE,
     PUBLIC,
-    EmulatorProcess,
+    BenchEmulator,
     Row,
     data_dir,
     fast_tmp,
@@ -105,7 +105,7 @@ _CHILD = textwrap.dedent(
 class _Uploads:
     """The three contenders, sharing one emulator and one source file."""
 
-    def __init__(self, emu: EmulatorProcess, source: Path) -> None:
+    def __init__(self, emu: BenchEmulator, source: Path) -> None:
         self.emu = emu
         self.source = source
         self.client = emu.client()
@@ -172,7 +172,7 @@ class _Uploads:
 def _measure(size: int, repeats: int, warmup: int, tmp: Path, fast: bool) -> tuple[Any, _Uploads]:
     source = write_random_file(tmp / f"upload-{size}.bin", size)
     try:
-        with data_dir("sv-bench-upload-", fast=fast) as data, EmulatorProcess(data) as emu:
+        with data_dir("sv-bench-upload-", fast=fast) as data, BenchEmulator(data) as emu:
             uploads = _Uploads(emu, source)
             paired = interleave(
                 {

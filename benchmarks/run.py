@@ -85,7 +85,7 @@ def _load(smoke: bool, repeats: int | None) -> list[Row]:
 
 
 def _conversion(smoke: bool, repeats: int | None) -> list[Row]:
-    """Teammate's ``bench_conversion.run(seconds)``: convert a 720p clip (issue 3's target)."""
+    """``bench_conversion.run(seconds)``: convert a 720p clip (target: within real time)."""
     seconds = 1.0 if smoke else 10.0
     r: dict[str, Any] = importlib.import_module("bench_conversion").run(seconds)
     total, single = r["total_s"], r["reference_single_encode_s"]
@@ -139,6 +139,9 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+NOTES_HEADING = "## Design measurements"
+
+
 def markdown(rows: list[Row], *, smoke: bool, elapsed: float) -> str:
     """The results page: when, where, the table and how each figure was measured."""
     esc = [tuple(c.replace("|", "\\|") for c in _cells(r)) for r in rows]
@@ -164,6 +167,20 @@ def markdown(rows: list[Row], *, smoke: bool, elapsed: float) -> str:
             "",
         ]
     )
+
+
+def kept_notes(page: Path) -> str:
+    """The hand-written part of an existing results page (from :data:`NOTES_HEADING` on).
+
+    Measurements that explain a design choice (why these encoder settings) are written by
+    hand below the generated table; a new run replaces the table and keeps them.
+    """
+    try:
+        text = page.read_text()
+    except OSError:
+        return ""
+    start = text.find(NOTES_HEADING)
+    return "" if start < 0 else "\n" + text[start:]
 
 
 def machine() -> str:
@@ -234,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print(f"\n{machine()}; {elapsed:.0f} s{'; smoke: not judged' if args.smoke else ''}")
     if args.markdown:
-        args.markdown.write_text(markdown(rows, smoke=args.smoke, elapsed=elapsed))
+        page = markdown(rows, smoke=args.smoke, elapsed=elapsed) + kept_notes(args.markdown)
+        args.markdown.write_text(page)
         print(f"wrote {args.markdown}")
     missed = any(r.met is False for r in rows)
     return 1 if crashed or missed else 0

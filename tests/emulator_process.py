@@ -1,14 +1,12 @@
-"""A subprocess emulator for crash tests: started, SIGKILLed and restarted on one data dir.
+"""Raw-wire helpers over :class:`sv_widgets.emulator.EmulatorProcess`, for the crash tests.
 
-Shared by ``tests/test_emulator_durability.py`` and ``tests/security/test_crash.py``.
+Shared by ``tests/test_emulator_durability.py`` and ``tests/security/test_crash.py``: the
+process is started, SIGKILLed and restarted on one data directory, and talked to with raw
+HTTP and tokens signed here, so crash tests depend on nothing but the wire format.
 """
 
 from __future__ import annotations
 
-import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,53 +14,21 @@ from typing import Any
 import requests
 
 from sv_widgets import signing
+from sv_widgets.emulator import EmulatorProcess
 
-__all__ = ["EmulatorProcess"]
+__all__ = ["WireEmulator"]
 
 
-class EmulatorProcess:
-    """``python -m sv_widgets.emulator`` on ``data_dir`` (killed or stopped by the test).
-
-    Talks to it with raw HTTP and tokens signed here, so crash tests depend on nothing but
-    the wire format.
-    """
+class WireEmulator(EmulatorProcess):
+    """A started emulator process with one account and raw-HTTP calls."""
 
     def __init__(
         self, data_dir: Path, *extra: str, public: str = "crash", private: str = "crash-secret"
     ) -> None:
-        self.data_dir = data_dir
+        super().__init__(data_dir, accounts={public: private}, options=extra)
         self.public, self.private = public, private
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sv_widgets.emulator",
-                "--port",
-                "0",
-                "--data-dir",
-                str(data_dir),
-                "--account",
-                f"{public}:{private}",
-                "--log-level",
-                "warning",
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 60
-        for line in self.proc.stdout:
-            match = re.search(r"api:\s+(\S+)", line)
-            if match:
-                self.api = match.group(1)
-                self.base = self.api.removesuffix("/api/v1")
-                break
-            if time.monotonic() > deadline:  # pragma: no cover
-                break
-        else:
-            raise AssertionError("the emulator did not start")
+        self.start()
+        self.api, self.base = self.api_url, self.base_url
 
     def token(self, method: str, action: str, **fields: Any) -> str:
         payload = {
@@ -115,20 +81,4 @@ class EmulatorProcess:
         raise AssertionError("listing never ended")
 
     def kill9(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(30)
-        self.close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                self.proc.kill()
-                self.proc.wait(30)
-        self.close()
-
-    def close(self) -> None:
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        self.kill()

@@ -217,6 +217,17 @@ def test_update_thumbnail_errors(api: EmulatorAPI) -> None:
     assert _error(r)[0] == 403  # a file/get token on the update verb
 
 
+def test_delete_accepts_one_code_as_a_string(api: EmulatorAPI) -> None:
+    """The operator's own plugin signs ``codes`` as a single string when it deletes one file."""
+    keep, gone = api.upload(b"keep"), api.upload(b"gone")
+    r = api.call("POST", "me/files", "files", "delete", data={"_method": "DELETE"}, codes=gone)
+    assert r.json() == {"status": "success"}
+    listed = api.call("GET", "me/files", "files", "get").json()["codes"]
+    assert keep in listed
+    assert gone not in listed
+    assert api.info(gone)["error"] == 404
+
+
 def test_delete_is_all_or_nothing(api: EmulatorAPI) -> None:
     mine = [api.upload(b"a"), api.upload(b"b")]
     theirs = api.upload(b"c", public_key=OTHER_PUBLIC_KEY)
@@ -233,9 +244,11 @@ def test_delete_is_all_or_nothing(api: EmulatorAPI) -> None:
     assert mine[0] not in message
     listed = api.call("GET", "me/files", "files", "get").json()["codes"]
     assert set(mine) <= set(listed)
-    for bad in ([], "x", [1], None):
+    for bad in ([], "", [1], None, {"a": "b"}, 7):
         r = api.call("DELETE", "me/files", "files", "delete", codes=bad)
         assert _error(r)[0] == 1000
+    r = api.call("DELETE", "me/files", "files", "delete", codes="1-NOPE00")
+    assert _error(r)[0] == 404  # a string is one code
     r = api.call("POST", "me/files", "files", "delete", data={"_method": "delete"}, codes=mine)
     assert r.json() == {"status": "success"}
     listed = api.call("GET", "me/files", "files", "get").json()["codes"]

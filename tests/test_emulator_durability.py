@@ -12,14 +12,14 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
-from emulator_process import EmulatorProcess
+from emulator_process import WireEmulator
 
 PUBLIC, PRIVATE = "crash", "crash-secret"
 
 pytestmark = pytest.mark.slow
 
 
-Proc = EmulatorProcess
+Proc = WireEmulator
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ def test_convert_writes_decodable_renditions(
 ) -> None:
     out, result, _ = converted
     assert result.heights == (360, 480)
-    assert set(result.webm) == set(result.mp4) == set(result.heights)  # CONTRACT.md
+    assert set(result.webm) == set(result.mp4) == set(result.heights)  # the same labels in both
     assert result.playtime == pytest.approx(1.6, abs=0.05)
     for height in result.heights:
         for kind in (result.mp4, result.webm):

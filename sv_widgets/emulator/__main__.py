@@ -10,6 +10,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from sv_widgets.emulator._extra import require_extra
+from sv_widgets.emulator.control import CONVERSION_MODES
 from sv_widgets.emulator.faults import parse_fault_spec
 from sv_widgets.emulator.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator, is_loopback
 
@@ -87,6 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="inject faults: ROUTE:KIND[:p=0.3,seed=1,ms=200,retry_after=2,times=N]",
     )
+    p.add_argument(
+        "--conversions",
+        choices=CONVERSION_MODES,
+        default="real",
+        help="real: transcode with PyAV (default); fast: small valid media in milliseconds; "
+        "manual: conversions wait for POST /_emulator/conversions/{code}",
+    )
+    p.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the /_emulator control routes "
+        "(without it they are open on loopback and refused on any other address)",
+    )
+    p.add_argument(
+        "--no-cors",
+        dest="cors",
+        action="store_false",
+        help="refuse cross-origin requests to the upload server (allowed by default)",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return p
 
@@ -94,13 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run until interrupted; return the exit status."""
     args = build_parser().parse_args(argv)
+    try:
+        require_extra()
+    except ImportError as exc:
+        print(f"python -m sv_widgets.emulator: {exc}", file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if not is_loopback(args.host):
         print(
-            f"WARNING: binding {args.host} exposes the emulator (and its demo keys, fault "
-            "control and files) to the network; it has no TLS and is meant for loopback.",
+            f"WARNING: binding {args.host} exposes the emulator (and its demo keys and files) "
+            "to the network; it has no TLS and is meant for loopback. The control routes "
+            + ("need the control token." if args.control_token else "are off."),
             file=sys.stderr,
         )
     emulator = Emulator(
@@ -114,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults=args.fault,
         allow_private_remote=args.allow_private_remote,
         public_url=args.public_url,
+        conversions=args.conversions,
+        control_token=args.control_token,
+        cors=args.cors,
     )
     stop = threading.Event()
 
@@ -122,24 +152,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    emulator.start()
-    try:
-        print(f"SpareVideos emulator ready (data: {emulator.data_dir})")
-        print(f"  api:        {emulator.api_url}")
-        print(f"  upload:     {emulator.upload_url}")
-        print(f"  thumbnails: {emulator.thumbnail_url}")
-        print(f"  media:      {emulator.base_url}/media")
-        print(f"  faults:     {emulator.base_url}/_emulator/faults")
-        if emulator.demo_account is not None:
-            public, private = emulator.demo_account
-            # Printing the generated demo key is the point: it exists only on this machine.
-            print(f"  demo account: SV_PUBLIC_KEY={public} SV_PRIVATE_KEY={private}")
-        print(f"  accounts: {', '.join(sorted(emulator.accounts))}", flush=True)
+    with emulator:
+        _print_banner(emulator)
         while not stop.wait(0.5):
             pass
-    finally:
-        emulator.stop()
     return 0
+
+
+def _print_banner(emulator: Emulator) -> None:
+    print(f"SpareVideos emulator ready (data: {emulator.data_dir})")
+    print(f"  api:        {emulator.api_url}")
+    print(f"  upload:     {emulator.upload_url}")
+    print(f"  thumbnails: {emulator.thumbnail_url}")
+    print(f"  media:      {emulator.base_url}/media")
+    print(f"  control:    {emulator.base_url}/_emulator (faults, reset, conversions)")
+    print(f"  conversions: {emulator.conversions}")
+    if emulator.demo_account is not None:
+        public, private = emulator.demo_account
+        # Printing the generated demo key is the point: it exists only on this machine.
+        print(f"  demo account: SV_PUBLIC_KEY={public} SV_PRIVATE_KEY={private}")
+    print(f"  accounts: {', '.join(sorted(emulator.accounts))}", flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,51 +10,59 @@ with form fields overriding it, percent-decoded with ``+`` as a space. ``POST`` 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sv_widgets.emulator.control import Control
 from sv_widgets.emulator.errors import ServiceError, http_status_for
 from sv_widgets.emulator.faults import FaultSet
-from sv_widgets.emulator.middleware import Guard, InjectFaults, json_error_body
-from sv_widgets.emulator.service import SparevideosService
+from sv_widgets.emulator.files import open_file
+from sv_widgets.emulator.middleware import (
+    Guard,
+    GuardControl,
+    InjectFaults,
+    RouteNamer,
+    UploadCors,
+    json_error_body,
+)
+from sv_widgets.emulator.routes import ROUTES, RouteSpec
+from sv_widgets.emulator.service import SpareVideosService
 from sv_widgets.emulator.uploads import read_upload
+from sv_widgets.wire import thumbnail_height
 
 __all__ = ["AppSettings", "create_app", "error_response"]
 
 _MAX_API_BODY = 1024 * 1024
 _HOST_HEADER = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
-_MAX_THUMB_HEIGHT = 2160
 _RESIZED_CACHE_ENTRIES = 512  # ~10 MB of 260 px JPEGs
-_MEDIA_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4s": "video/iso.segment",
-    ".m4a": "audio/mp4",
-    ".webm": "video/webm",
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".mpd": "application/dash+xml",
-    ".jpg": "image/jpeg",
-}
 
 
 @dataclass
 class AppSettings:
-    """What the routes need besides the service."""
+    """What the routes need besides the service.
+
+    ``loopback``: the emulator listens on loopback only (the control routes are open without
+    ``control_token``). ``cors``: pages on other origins may use the upload server.
+    """
 
     base_url: str
     public_url: str | None
     max_upload_bytes: int
     faults: FaultSet
+    control: Control
+    control_token: str | None = None
+    loopback: bool = True
+    cors: bool = True
 
 
 def error_response(exc: ServiceError) -> JSONResponse:
@@ -63,24 +71,15 @@ def error_response(exc: ServiceError) -> JSONResponse:
     return JSONResponse(body, status_code=http_status_for(exc.code))
 
 
-def create_app(service: SparevideosService, settings: AppSettings) -> ASGIApp:
+def create_app(service: SpareVideosService, settings: AppSettings) -> ASGIApp:
     """Build the ASGI app of one emulator (all state comes from ``service``/``settings``)."""
     h = _Handlers(service, settings)
     routes = [
-        Route("/api/v1/upload/initiate", h.initiate, methods=["GET"]),
-        Route("/api/v1/upload/conversion/initiate", h.convert, methods=["GET"]),
-        Route("/api/v1/me/file", h.me_file, methods=["GET", "POST", "PUT"]),
-        Route("/api/v1/me/files", h.me_files, methods=["GET", "POST", "DELETE"]),
-        Route("/fileservers/upload", h.upload, methods=["POST"]),
-        Route("/fileservers/upload/progress", h.progress, methods=["GET"]),
-        Route("/thumbnail/{code}/json/list", h.thumb_list, methods=["GET"]),
-        Route("/thumbnail/{code}/exact/{name}", h.thumb_exact, methods=["GET"]),
-        Route("/thumbnail/{code}/{size:int}/{name}", h.thumb_resized, methods=["GET"]),
-        Route("/media/{code}/{path:path}", h.media, methods=["GET"]),
-        Route("/_emulator/faults", h.faults, methods=["GET", "POST", "DELETE"]),
+        (Route(spec.path, getattr(h, spec.handler), methods=list(spec.methods)), spec)
+        for spec in ROUTES
     ]
     app = Starlette(
-        routes=routes,
+        routes=[route for route, _ in routes],
         exception_handlers={
             ServiceError: _on_service_error,
             HTTPException: _on_http_exception,
@@ -91,7 +90,24 @@ def create_app(service: SparevideosService, settings: AppSettings) -> ASGIApp:
     )
     # "/x/" must not redirect to "/x" (an empty 307 built from the Host header): JSON 404.
     app.router.redirect_slashes = False
-    return InjectFaults(Guard(app), lambda: settings.faults)
+    served: ASGIApp = InjectFaults(Guard(app), settings.faults, _fault_namer(routes))
+    served = GuardControl(served, token=settings.control_token, loopback=settings.loopback)
+    if settings.cors:
+        served = UploadCors(served, {s.path: s.methods for s in ROUTES if s.cross_origin})
+    return served
+
+
+def _fault_namer(routes: list[tuple[Route, RouteSpec]]) -> RouteNamer:
+    """``namer(method, path)``: the fault-rule name of the table's route matching ``path``."""
+    compiled = [(route.path_regex, spec) for route, spec in routes]
+
+    def namer(method: str, path: str) -> str:
+        for regex, spec in compiled:
+            if regex.match(path):
+                return spec.fault_name(method)
+        return ""
+
+    return namer
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -120,7 +136,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 class _Handlers:
-    def __init__(self, service: SparevideosService, settings: AppSettings) -> None:
+    def __init__(self, service: SpareVideosService, settings: AppSettings) -> None:
         self.service = service
         self.settings = settings
         # Resized thumbnails, newest last: a file browser asks for the same 260 px images on
@@ -146,14 +162,7 @@ class _Handlers:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
             return params
-        size = 0
-        chunks = []
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > _MAX_API_BODY:
-                raise ServiceError(1000, "Generic error: request body too large")
-            chunks.append(chunk)
-        request._body = b"".join(chunks)
+        request._body = await _small_body(request)
         form = await request.form(max_files=0, max_fields=100, max_part_size=_MAX_API_BODY)
         for key, value in form.multi_items():
             if isinstance(value, str):
@@ -278,7 +287,7 @@ class _Handlers:
 
     async def thumb_exact(self, request: Request) -> Response:
         p = request.path_params
-        return _file(self.service.thumbnail_path(p["code"], p["name"]))
+        return await open_file(self.service.thumbnail_path(p["code"], p["name"]))
 
     async def thumb_resized(self, request: Request) -> Response:
         p = request.path_params
@@ -286,7 +295,7 @@ class _Handlers:
         path = self.service.thumbnail_path(p["code"], name)
         from sv_widgets.emulator import media
 
-        height = min(max(int(p["size"]), 260), _MAX_THUMB_HEIGHT)
+        height = thumbnail_height(int(p["size"]))
         try:
             key = (str(path), path.stat().st_mtime_ns, height)
         except OSError:  # deleted meanwhile
@@ -303,27 +312,58 @@ class _Handlers:
 
     async def media(self, request: Request) -> Response:
         p = request.path_params
-        return _file(self.service.media_path(p["code"], p["path"]))
+        return await open_file(self.service.media_path(p["code"], p["path"]))
 
-    # ---------------------------------------------------------------- fault control
+    # ---------------------------------------------------------------- control
     async def faults(self, request: Request) -> Response:
         if request.method == "POST":
+            data = await _json_body(request)
+            rules = data.get("rules") if isinstance(data, dict) else data
             try:
-                data = await request.json()
-                rules = data.get("rules") if isinstance(data, dict) else data
                 if not isinstance(rules, list):
                     raise ValueError('send a JSON list of rules or {"rules": [...]}')
                 self.settings.faults.set(rules)
-            except ValueError as exc:  # JSONDecodeError is a ValueError
+            except ValueError as exc:
                 raise ServiceError(1000, f"Generic error: bad fault rules: {exc}") from exc
         elif request.method == "DELETE":
             self.settings.faults.clear()
         return JSONResponse({"status": "success", "rules": self.settings.faults.to_json()})
 
+    async def reset(self, request: Request) -> Response:
+        drop = request.query_params.get("accounts", "") not in ("", "0", "false")
+        counts = await asyncio.to_thread(self.settings.control.reset, accounts=drop)
+        return JSONResponse({"status": "success", "removed": counts})
 
-def _file(path: Path) -> Response:
-    media_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
+    async def conversions(self, request: Request) -> Response:
+        listed = self.settings.control.conversions()
+        return JSONResponse({"status": "success", "conversions": listed})
+
+    async def set_conversion(self, request: Request) -> Response:
+        body = await _json_body(request)
+        code = request.path_params["code"]
+        changed = await asyncio.to_thread(self.settings.control.update, code, body)
+        return JSONResponse({"status": "success", "conversion": changed})
+
+
+async def _small_body(request: Request) -> bytes:
+    """The whole body of an API or control request, refused (1000) past 1 MiB."""
+    size = 0
+    chunks = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_API_BODY:
+            raise ServiceError(1000, "Generic error: request body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _json_body(request: Request) -> Any:
+    """A control route's JSON body (error 1000 when it is not JSON)."""
+    body = await _small_body(request)
+    try:
+        return json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and bad UTF-8 are ValueErrors
+        raise ServiceError(1000, f"Generic error: the body is not JSON ({exc})") from exc
 
 
 def _page(raw: str | None) -> int:

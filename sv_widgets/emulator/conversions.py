@@ -1,4 +1,10 @@
-"""A bounded pool of conversion threads with progress and cancellation.
+"""Who runs conversions: a bounded pool of threads, or the test that drives them by hand.
+
+:class:`ConversionPool` (the ``real`` and ``fast`` modes) runs each requested conversion on
+one of its threads; :class:`ManualConversions` (the ``manual`` mode) leaves it queued until
+told to move it on, finish it or fail it. Both offer ``submit``, ``progress``, ``cancel``,
+``cancel_all`` and ``stop`` to the service, and both finish a conversion through the same
+:class:`ConversionJob`.
 
 Threads, not processes: PyAV releases the GIL inside its codecs, so two worker threads use
 both cores while the event loop stays responsive, and progress and cancellation are plain
@@ -20,7 +26,7 @@ from typing import Any
 
 from sv_widgets.emulator.store import FileRecord, Store, fsync_dir
 
-__all__ = ["ConversionJob", "ConversionPool", "Converter", "Job"]
+__all__ = ["ConversionJob", "ConversionPool", "Converter", "Job", "ManualConversions"]
 
 logger = logging.getLogger("sv_widgets.emulator")
 
@@ -80,6 +86,11 @@ class ConversionPool:
         with self._lock:
             if code in self._pending:
                 self._cancelled.add(code)
+
+    def cancel_all(self) -> None:
+        """Ask every queued or running conversion to stop."""
+        with self._lock:
+            self._cancelled.update(self._pending)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop every job and join the threads."""
@@ -160,3 +171,57 @@ class ConversionJob:
             fsync_dir(final.parent)
             self.store.set_state(code, "ready", outputs=outputs)
         logger.info("converted %s", code)
+
+
+class ManualConversions:
+    """Conversions that stay queued until a test says what happens to them.
+
+    Parameters
+    ----------
+    job
+        Finishes a conversion when it is told to (:meth:`finish`), as the pool would.
+    """
+
+    def __init__(self, job: ConversionJob) -> None:
+        self._job = job
+        self._lock = threading.Lock()
+        self._progress: dict[str, float] = {}
+
+    def submit(self, code: str) -> None:
+        """Queue ``code`` at 0 % (it stays queued until :meth:`advance` or :meth:`finish`)."""
+        with self._lock:
+            self._progress.setdefault(code, 0.0)
+
+    def progress(self, code: str) -> float | None:
+        """Percent (0-100) last set for a waiting conversion, else ``None``."""
+        with self._lock:
+            return self._progress.get(code)
+
+    def cancel(self, code: str) -> None:
+        """Forget a waiting conversion (its file is being deleted)."""
+        with self._lock:
+            self._progress.pop(code, None)
+
+    def cancel_all(self) -> None:
+        """Forget every waiting conversion."""
+        with self._lock:
+            self._progress.clear()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Nothing runs in the background: nothing to stop."""
+
+    def advance(self, code: str, percent: float) -> None:
+        """Mark ``code`` converting at ``percent`` (0-100)."""
+        self._job.store.set_state(code, "converting")
+        with self._lock:
+            self._progress[code] = percent
+
+    def finish(self, code: str) -> None:
+        """Convert ``code`` now (blocking) and publish it ``ready``, as the pool would."""
+        self._job.run(code, lambda fraction: None, lambda: False)
+        self.cancel(code)
+
+    def fail(self, code: str, reason: str) -> None:
+        """Mark ``code`` failed with ``reason`` (what ``/me/file`` answers with 10001)."""
+        self._job.store.set_state(code, "failed", reason=reason)
+        self.cancel(code)

@@ -9,8 +9,8 @@ from typing import Any
 
 __all__ = ["ServiceError", "http_status_for"]
 
-# HTTP statuses mirroring API codes (CONTRACT.md); every other code answers 200 and the
-# client decides on the JSON body.
+# HTTP statuses mirroring API codes (docs/wire-contract.md); every other code answers 200 and
+# the client decides on the JSON body.
 _HTTP_STATUS = {401: 401, 403: 403, 404: 404, 500: 500, 501: 503, 1000: 400, 10006: 413}
 
 

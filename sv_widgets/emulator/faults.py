@@ -33,23 +33,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sv_widgets.emulator.routes import FAULT_ROUTE_NAMES
+
 __all__ = ["KINDS", "ROUTE_NAMES", "FaultRule", "FaultSet", "parse_fault_spec"]
 
 KINDS = ("latency", "http_500", "http_503", "api_10005", "drop")
 
-#: Route names a rule may use instead of a path glob.
-ROUTE_NAMES = (
-    "initiate",
-    "convert",
-    "file_get",
-    "file_update",
-    "files_get",
-    "files_delete",
-    "upload",
-    "progress",
-    "thumbnail",
-    "media",
-)
+#: Route names a rule may use instead of a path glob (from the route table).
+ROUTE_NAMES = FAULT_ROUTE_NAMES
 
 
 @dataclass

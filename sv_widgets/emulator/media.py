@@ -4,37 +4,14 @@ Pure media work with PyAV and Pillow: no HTTP, no database. :func:`convert` writ
 under the directory it is given, which the caller renames into place once it succeeds (and
 discards when it raises: it may hold partial files then).
 
-How a conversion runs
----------------------
-1. :func:`probe` opens the file and decodes its first frame, so that a text file, a still image,
-   an audio-only file or a file cut before its index is refused in milliseconds.
-2. The source is decoded once; each MP4 rendition (H.264 ``veryfast``, CRF 23 capped by a
-   per-height VBV, AAC 128k, 2 s closed GOPs aligned across heights) and each WebM rendition
-   has its own encoder thread fed from the same decoded frames
-   (:mod:`~sv_widgets.emulator.transcode`; settings in :mod:`~sv_widgets.emulator.renditions`).
-   On two cores, one single-threaded encoder per output beat x264's own frame threads
-   (measured 1.8-2.0 s against 2.7 s for the three H.264 renditions of a 10 s 720p clip), and
-   ``veryfast`` is the slowest preset that leaves room for everything else in the budget
-   (``faster`` cost 1.9x as much, ``fast`` 3.8x).
-3. Thumbnails are the decoded frames at 10, 30, 50, 70 and 90 % of the video, scaled from the
-   source (not from an encoded rendition) to each rendition height.
-4. HLS and DASH are remuxed from the MP4 renditions (:mod:`~sv_widgets.emulator.packaging`).
-
-Measured with ``benchmarks/bench_conversion.py`` (10 s 720p clip with audio, 2 cores): 7.2 CPU
-seconds before WebM at 720p was added (mp4 720 33 %, mp4 480 21 %, webm 480 16 %, mp4 360
-12 %, webm 360 10 %, thumbnails 1-4 %, DASH and HLS remux 1-3 % each, decoding 1 %); 9.5 CPU
-seconds with it. About 5 s of wall time on a quiet machine; the 10 s budget holds as long as
-the two cores are not shared.
-
-WebM
-----
-The API document offers it "if available"; CONTRACT.md reads ``streams.webm`` as one entry per
-rendition height, like ``streams.mp4``, so a client can rely on the same labels in both. VP9 in
-libvpx's realtime mode (``cpu-used 8``, Opus audio) costs 75-80 % of the H.264 ``veryfast``
-encode at the same height (VP8 realtime was no cheaper and made files 1.5-3x larger). WebM at
-every height brings a 10 s 720p clip to about 9.5 CPU seconds (measured: 7.5 with WebM up to
-480p only), about 5 s of wall time on two quiet cores: inside the 10 s budget, so the emulator
-makes WebM at every rendition height. ``convert_mp4_only`` skips it, as the contract says.
+A conversion runs in four phases: :func:`probe` refuses what is not a video in milliseconds
+(text, still image, audio only, cut before its index); the source is decoded once and every
+MP4 and WebM rendition is encoded from the same frames on its own thread
+(:mod:`~sv_widgets.emulator.transcode`, settings in :mod:`~sv_widgets.emulator.renditions`);
+thumbnails are cut from frames at 10-90 % of the video; HLS and DASH are remuxed from the MP4
+renditions (:mod:`~sv_widgets.emulator.packaging`). WebM is made at every rendition height, so
+``streams.webm`` carries the same labels as ``streams.mp4``. Why these encoder settings, and
+what a conversion costs, is in ``benchmarks/results.md``.
 """
 
 from __future__ import annotations
@@ -47,6 +24,8 @@ from pathlib import Path
 import av
 from PIL import Image, UnidentifiedImageError
 
+from sv_widgets.wire import MAX_THUMBNAIL_HEIGHT, MIN_THUMBNAIL_HEIGHT
+
 from .packaging import package_dash, package_hls
 from .renditions import (
     GOP_SECONDS,
@@ -55,12 +34,17 @@ from .renditions import (
     write_thumbnails,
 )
 from .samples import make_sample_clip
-from .transcode import Cancelled, EncoderError, SourceError, transcode
+from .transcode import (
+    Cancelled,
+    EncoderError,
+    OutputSpec,
+    SourceError,
+    TranscodeResult,
+    transcode,
+)
 
 __all__ = [
     "GOP_SECONDS",
-    "MAX_RESIZE_HEIGHT",
-    "MIN_RESIZE_HEIGHT",
     "STANDARD_HEIGHTS",
     "ConversionOutput",
     "MediaError",
@@ -75,8 +59,6 @@ __all__ = [
 STANDARD_HEIGHTS = (360, 480, 720, 1080)
 SD_MAX_HEIGHT = 480
 SEGMENT_SECONDS = 4  # HLS/DASH segment length: two GOPs
-MIN_RESIZE_HEIGHT = 260  # CONTRACT.md: thumbnail sizes under 260 give 260
-MAX_RESIZE_HEIGHT = 2160
 THUMBNAIL_POSITIONS = (0.1, 0.3, 0.5, 0.7, 0.9)
 _ENCODE_SHARE = 85.0  # percent of progress given to decoding + encoding
 _STILL_FORMATS = ("image2", "tty")  # FFmpeg demuxers for still images and text
@@ -285,8 +267,7 @@ def convert(
     """
     progress = _Progress(on_progress)
     stop = should_stop or _never
-    if stop():
-        raise MediaError("cancelled")
+    _checkpoint(stop)
     source = probe(Path(src))
     heights = rendition_heights(source.height, sd_only=sd_only)
     out_dir = Path(out_dir)
@@ -301,22 +282,7 @@ def convert(
         file_code=file_code,
         mp4_only=mp4_only,
     )
-    try:
-        decoded = transcode(
-            Path(src),
-            list(specs.values()),
-            rotation=source.rotation,
-            expected_duration=source.duration,
-            still_times=[source.duration * position for position in THUMBNAIL_POSITIONS],
-            on_progress=lambda done: progress.update(done * _ENCODE_SHARE),
-            should_stop=stop,
-        )
-    except Cancelled as error:
-        raise MediaError("cancelled") from error
-    except SourceError as error:
-        raise MediaError(f"corrupt video: {error}") from error
-    except (EncoderError, av.error.FFmpegError, OSError) as error:
-        raise MediaError(f"conversion failed: {error}") from error
+    decoded = _encode(Path(src), source, specs, progress, stop)
     sizes = {h: rendition_width(source.width, source.height, h) for h in heights}
     try:
         thumbnails = write_thumbnails(decoded.stills, sizes, out_dir / "thumbnails", file_code)
@@ -324,18 +290,7 @@ def convert(
         raise MediaError(f"writing thumbnails failed: {error}") from error
     progress.update(_ENCODE_SHARE + 5)
     mp4 = {h: specs["mp4", h].path for h in heights}
-    hls = mpd = None
-    if not mp4_only:
-        _checkpoint(stop)
-        try:
-            hls = package_hls(mp4, out_dir / "hls", segment_seconds=SEGMENT_SECONDS)
-            progress.update(_ENCODE_SHARE + 10)
-            _checkpoint(stop)
-            mpd = package_dash(
-                mp4, out_dir / "dash" / "manifest.mpd", segment_seconds=SEGMENT_SECONDS
-            )
-        except (av.error.FFmpegError, OSError, ValueError) as error:
-            raise MediaError(f"packaging HLS/DASH failed: {error}") from error
+    hls, mpd = (None, None) if mp4_only else _package(mp4, out_dir, progress, stop)
     progress.update(100.0)
 
     def relative(path: Path) -> str:
@@ -352,21 +307,64 @@ def convert(
     )
 
 
+def _encode(
+    src: Path,
+    source: Probe,
+    specs: dict[tuple[str, int], OutputSpec],
+    progress: _Progress,
+    stop: Callable[[], bool],
+) -> TranscodeResult:
+    """Decode once, encode every rendition; PyAV's errors become ``MediaError``."""
+    try:
+        return transcode(
+            src,
+            list(specs.values()),
+            rotation=source.rotation,
+            expected_duration=source.duration,
+            still_times=[source.duration * position for position in THUMBNAIL_POSITIONS],
+            on_progress=lambda done: progress.update(done * _ENCODE_SHARE),
+            should_stop=stop,
+        )
+    except Cancelled as error:
+        raise MediaError("cancelled") from error
+    except SourceError as error:
+        raise MediaError(f"corrupt video: {error}") from error
+    except (EncoderError, av.error.FFmpegError, OSError) as error:
+        raise MediaError(f"conversion failed: {error}") from error
+
+
+def _package(
+    mp4: dict[int, Path], out_dir: Path, progress: _Progress, stop: Callable[[], bool]
+) -> tuple[Path, Path]:
+    """Remux the MP4 renditions into HLS and DASH; return the playlist and the manifest."""
+    try:
+        _checkpoint(stop)
+        hls = package_hls(mp4, out_dir / "hls", segment_seconds=SEGMENT_SECONDS)
+        progress.update(_ENCODE_SHARE + 10)
+        _checkpoint(stop)
+        mpd = package_dash(mp4, out_dir / "dash" / "manifest.mpd", segment_seconds=SEGMENT_SECONDS)
+    except (av.error.FFmpegError, OSError, ValueError) as error:
+        raise MediaError(f"packaging HLS/DASH failed: {error}") from error
+    return hls, mpd
+
+
 def resize_jpeg(path: Path, height: int) -> bytes:
     """Return the image at ``path`` resized to ``height`` pixels high, keeping its aspect.
 
-    Heights under :data:`MIN_RESIZE_HEIGHT` (260) give 260, as the service does.
+    Heights under :data:`~sv_widgets.wire.MIN_THUMBNAIL_HEIGHT` (260) give 260, as the
+    service does.
 
     Raises
     ------
     ValueError
-        If ``height`` is not a positive number or is above :data:`MAX_RESIZE_HEIGHT` (2160).
+        If ``height`` is not a positive number or is above
+        :data:`~sv_widgets.wire.MAX_THUMBNAIL_HEIGHT` (2160).
     MediaError
         If the file is missing or is not an image.
     """
-    if not 0 < height <= MAX_RESIZE_HEIGHT:
-        raise ValueError(f"height must be from 1 to {MAX_RESIZE_HEIGHT} pixels, not {height!r}")
-    height = max(height, MIN_RESIZE_HEIGHT)
+    if not 0 < height <= MAX_THUMBNAIL_HEIGHT:
+        raise ValueError(f"height must be from 1 to {MAX_THUMBNAIL_HEIGHT} pixels, not {height!r}")
+    height = max(height, MIN_THUMBNAIL_HEIGHT)
     try:
         with Image.open(path) as image:
             width = max(1, round(image.width * height / image.height))

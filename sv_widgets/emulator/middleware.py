@@ -1,49 +1,39 @@
-"""ASGI middleware around the emulator's routes: the last-resort guard and fault injection.
+"""ASGI middleware around the emulator's routes: guard, fault injection, control, CORS.
 
-:class:`Guard` is outermost: any exception that escapes the routes becomes a JSON 500 with
-a generic message (the traceback goes to the log, never to the client). :class:`InjectFaults`
-applies the instance's :class:`~sv_widgets.emulator.faults.FaultSet` before a request reaches
-its route.
+From the outside in: :class:`UploadCors` lets pages on other origins call the upload server
+(and nothing else); :class:`GuardControl` keeps the ``/_emulator`` control routes to whoever
+may use them; :class:`InjectFaults` applies the instance's
+:class:`~sv_widgets.emulator.faults.FaultSet` before a request reaches its route;
+:class:`Guard` turns any exception that escapes the routes into a JSON 500 with a generic
+message (the traceback goes to the log, never to the client).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import hmac
+import inspect
 import json
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sv_widgets.emulator.faults import FaultRule, FaultSet
+from sv_widgets.emulator.routes import CONTROL
 
-__all__ = ["Guard", "InjectFaults", "json_error_body", "route_name"]
+__all__ = ["Guard", "GuardControl", "InjectFaults", "UploadCors", "json_error_body"]
 
 logger = logging.getLogger("sv_widgets.emulator")
 
-_ROUTES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("/api/v1/upload/initiate", "initiate", ()),
-    ("/api/v1/upload/conversion/initiate", "convert", ()),
-    ("/api/v1/me/file", "file_get", ("GET", "HEAD")),
-    ("/api/v1/me/file", "file_update", ()),
-    ("/api/v1/me/files", "files_get", ("GET", "HEAD")),
-    ("/api/v1/me/files", "files_delete", ()),
-    ("/fileservers/upload/progress", "progress", ()),
-    ("/fileservers/upload", "upload", ()),
-)
+#: ``namer(method, path) -> fault-rule name`` (``""`` when the request has none).
+RouteNamer = Callable[[str, str], str]
 
-
-def route_name(method: str, path: str) -> str:
-    """The fault-rule name of a request (``""`` when it has none)."""
-    for prefix, name, methods in _ROUTES:
-        if path.rstrip("/") == prefix and (not methods or method in methods):
-            return name
-    if path.startswith("/thumbnail/"):
-        return "thumbnail"
-    if path.startswith("/media/"):
-        return "media"
-    return ""
+_CORS_MAX_AGE = "7200"  # seconds; Chromium caps preflight caching at two hours
+_HEADER_LIST = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*")
 
 
 def json_error_body(code: int, message: str, **extra: Any) -> bytes:
@@ -96,18 +86,22 @@ class Guard:
 
 
 class InjectFaults:
-    """Apply fault rules to every request outside ``/_emulator``."""
+    """Apply fault rules to every request outside the control routes.
 
-    def __init__(self, app: ASGIApp, faults: Callable[[], FaultSet]) -> None:
+    ``namer`` gives each request its fault-rule name from the route table.
+    """
+
+    def __init__(self, app: ASGIApp, faults: FaultSet, namer: RouteNamer) -> None:
         self.app = app
         self.faults = faults
+        self.namer = namer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith("/_emulator"):
+        if scope["type"] != "http" or path.startswith(CONTROL):
             await self.app(scope, receive, send)
             return
-        latency, rule = self.faults().decide(route_name(scope["method"], path), path)
+        latency, rule = self.faults.decide(self.namer(scope["method"], path), path)
         if latency:
             await asyncio.sleep(latency / 1000)
         if rule is None:
@@ -136,7 +130,8 @@ async def _apply(rule: FaultRule, receive: Receive, send: Send) -> None:
 async def _drop(receive: Receive, send: Send) -> None:
     # uvicorn's send is a bound method of its request cycle, which holds the transport;
     # aborting it closes the TCP connection with no bytes of an answer written.
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    inner = inspect.unwrap(send)
+    transport = getattr(getattr(inner, "__self__", None), "transport", None)
     if transport is not None and hasattr(transport, "abort"):
         transport.abort()
         while (await receive())["type"] != "http.disconnect":
@@ -146,3 +141,96 @@ async def _drop(receive: Receive, send: Send) -> None:
     await send(
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]}
     )
+
+
+class GuardControl:
+    """Refuse the control routes to whoever may not use them.
+
+    With a ``token``, every control request must carry ``Authorization: Bearer TOKEN``
+    (401 otherwise). Without one, they are open while the emulator listens on loopback only
+    (``loopback``), and refused (403) once it listens on anything else: a reset or a fault
+    rule is not for the network to decide.
+    """
+
+    def __init__(self, app: ASGIApp, *, token: str | None, loopback: bool) -> None:
+        self.app = app
+        self.token = token
+        self.loopback = loopback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith(CONTROL):
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is None:
+            await self.app(scope, receive, send)
+        else:
+            code, message = refusal
+            await _send_json(send, code, json_error_body(code, message), [])
+
+    def _refusal(self, scope: Scope) -> tuple[int, str] | None:
+        if self.token is None:
+            if self.loopback:
+                return None
+            return 403, (
+                "Forbidden: the control routes are off because the emulator listens on a "
+                "non-loopback address; start it with --control-token to use them"
+            )
+        sent = dict(scope.get("headers", ())).get(b"authorization", b"")
+        expected = b"Bearer " + self.token.encode()
+        if hmac.compare_digest(sent, expected):
+            return None
+        return 401, "Not authorized: send the control token as 'Authorization: Bearer TOKEN'"
+
+
+class UploadCors:
+    """CORS for the upload server only: answer preflights, mark every answer shareable.
+
+    ``methods`` maps each cross-origin path to its verbs. Uploads carry their ticket in the
+    URL or the form, never in cookies, so any origin may call (``*``), as the real upload
+    server must allow for the operator's own plugin, which posts from any WordPress site.
+    Every other path passes through untouched: the API, thumbnails and media send no CORS
+    headers.
+    """
+
+    def __init__(self, app: ASGIApp, methods: Mapping[str, tuple[str, ...]]) -> None:
+        self.app = app
+        self.methods = dict(methods)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        methods = self.methods.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if methods is None:
+            await self.app(scope, receive, send)
+        elif scope["method"] == "OPTIONS":
+            await self._preflight(scope, methods, send)
+        else:
+
+            @functools.wraps(send)  # __wrapped__: a dropped connection still finds uvicorn's
+            async def shareable(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", ()))
+                    headers += [
+                        (b"access-control-allow-origin", b"*"),
+                        (b"access-control-expose-headers", b"Retry-After"),
+                    ]
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            await self.app(scope, receive, shareable)
+
+    @staticmethod
+    async def _preflight(scope: Scope, methods: tuple[str, ...], send: Send) -> None:
+        asked = dict(scope.get("headers", ())).get(b"access-control-request-headers", b"")
+        allowed = "Content-Type"
+        text = asked.decode("latin-1").strip()
+        if text and _HEADER_LIST.fullmatch(text):
+            allowed = f"Content-Type, {text}"
+        headers = [
+            (b"access-control-allow-origin", b"*"),
+            (b"access-control-allow-methods", ", ".join((*methods, "OPTIONS")).encode()),
+            (b"access-control-allow-headers", allowed.encode("latin-1")),
+            (b"access-control-max-age", _CORS_MAX_AGE.encode()),
+            (b"content-length", b"0"),
+        ]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})

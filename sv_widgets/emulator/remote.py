@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import BinaryIO, TypeAlias
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 from sv_widgets.emulator.addresses import (
     REFUSED_NAMES,
@@ -157,6 +157,17 @@ class _Target:
 
 
 def _parse(url: str) -> _Target:
+    """Check ``url`` and read what :func:`fetch` connects to (``RemoteFetchError`` if refused)."""
+    parts, scheme = _split(url)
+    host, port = _host_and_port(parts, scheme)
+    host, address = _checked_host(host, parts.netloc)
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    query = "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?") if parts.query else ""
+    return _Target(url, scheme, host, port, path + query, address)
+
+
+def _split(url: str) -> tuple[SplitResult, str]:
+    """The URL's parts and lower-case scheme: http(s), no user info, no stray characters."""
     if any(c == "\\" or c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         raise RemoteFetchError("the URL contains spaces, control characters or backslashes")
     try:
@@ -170,6 +181,11 @@ def _parse(url: str) -> _Target:
         raise RemoteFetchError(f"the {scheme}: scheme is refused; only http and https are fetched")
     if "@" in parts.netloc:
         raise RemoteFetchError("URLs carrying a user name or password are refused")
+    return parts, scheme
+
+
+def _host_and_port(parts: SplitResult, scheme: str) -> tuple[str, int]:
+    """The host in ASCII (IDNA), without a trailing dot, and the port."""
     host = (parts.hostname or "").removesuffix(".")
     if not host:
         raise RemoteFetchError("the URL has no host")
@@ -183,6 +199,12 @@ def _parse(url: str) -> _Target:
             host = host.encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
         raise RemoteFetchError("the URL has an invalid host or port") from None
+    return host, port
+
+
+def _checked_host(host: str, netloc: str) -> tuple[str, IPAddress | None]:
+    """A refused name, a bad spelling or a bracket mismatch raises; an IP literal is read
+    (in any ``inet_aton`` spelling) and returned in its canonical form with its address."""
     if host in REFUSED_NAMES:
         raise RemoteFetchError(f"host {host} is a cloud metadata service; refused")
     try:
@@ -193,15 +215,13 @@ def _parse(url: str) -> _Target:
         host = str(address)  # canonical spelling for Host, SNI and messages
     elif len(host) > 253 or not all(_LABEL.fullmatch(label) for label in host.split(".")):
         raise RemoteFetchError("the URL has an invalid host name")
-    bracketed = parts.netloc.startswith("[")
+    bracketed = netloc.startswith("[")
     if bracketed and isinstance(address, ipaddress.IPv4Address):
         # Python 3.11+ refuses this in urlsplit (above); 3.10 lets it through to here
         raise RemoteFetchError("the URL is malformed (an IPv4 address in brackets)")
     if bracketed != isinstance(address, ipaddress.IPv6Address):
         raise RemoteFetchError("the URL has an invalid host name")  # e.g. "[v1.x]"
-    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
-    query = "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?") if parts.query else ""
-    return _Target(url, scheme, host, port, path + query, address)
+    return host, address
 
 
 def _resolve(target: _Target, policy: FetchPolicy) -> list[IPAddress]:

@@ -1,7 +1,7 @@
 """The encoding ladder: which files a conversion writes, with which encoder settings.
 
-One place for the numbers that trade quality against the 10 s conversion budget (see the
-``media`` module docstring for the measurements behind them), and for the thumbnails, which
+One place for the numbers that trade quality against the 10 s conversion budget (the
+measurements behind them are in ``benchmarks/results.md``), and for the thumbnails, which
 are cut from the same decoded frames.
 """
 

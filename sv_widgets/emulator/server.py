@@ -16,12 +16,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from sv_widgets.emulator._extra import require_extra
 from sv_widgets.emulator.faults import FaultRule, FaultSet
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
+    from sv_widgets.emulator.control import Control
     from sv_widgets.emulator.conversions import Converter
-    from sv_widgets.emulator.service import SparevideosService
+    from sv_widgets.emulator.service import SpareVideosService
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "Emulator"]
 
@@ -62,8 +64,19 @@ class Emulator:
         Base URL written into responses, when the emulator is reached through a proxy.
     converter
         Replaces the PyAV transcoder: ``converter(record, work_dir, on_progress,
-        should_stop) -> outputs`` (see ``catalog.py`` for the ``outputs`` shape). For test
-        suites that need converted files fast; raise ``ValueError(reason)`` for a failure.
+        should_stop) -> outputs`` (see ``catalog.py`` for the ``outputs`` shape); raise
+        ``ValueError(reason)`` for a failure. ``conversions="fast"`` covers most needs.
+    conversions
+        ``"real"`` (PyAV transcodes each upload), ``"fast"`` (small valid media in
+        milliseconds, whatever was uploaded) or ``"manual"`` (a conversion waits until
+        :meth:`set_conversion` or ``POST /_emulator/conversions/{code}`` moves it on).
+    control_token
+        Required (``Authorization: Bearer TOKEN``) by the ``/_emulator`` control routes.
+        Without it they are open on loopback and refused on any other address.
+    cors
+        Let pages on other origins use the upload server (preflight and
+        ``Access-Control-Allow-Origin`` on ``/fileservers/upload`` and its progress route
+        only), as the real one allows the operator's plugin. ``False`` refuses them.
 
     Examples
     --------
@@ -85,7 +98,21 @@ class Emulator:
         allow_private_remote: bool = False,
         public_url: str | None = None,
         converter: Converter | None = None,
+        conversions: str = "real",
+        control_token: str | None = None,
+        cors: bool = True,
     ) -> None:
+        from sv_widgets.emulator.control import CONVERSION_MODES
+
+        if conversions not in CONVERSION_MODES:
+            raise ValueError(
+                f"conversions must be one of {', '.join(CONVERSION_MODES)}, not {conversions!r}"
+            )
+        if control_token is not None and not control_token:
+            raise ValueError("control_token must not be empty")
+        self.conversions = conversions
+        self.control_token = control_token
+        self.cors = cors
         self.host = host
         self.port = port
         self.page_size = page_size
@@ -98,7 +125,8 @@ class Emulator:
         self._accounts_arg = dict(accounts) if accounts is not None else None
         self._faults = FaultSet(faults or ())
         self._temp_dir: Path | None = None
-        self._service: SparevideosService | None = None
+        self._service: SpareVideosService | None = None
+        self._control: Control | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.data_dir: Path | None = None
@@ -142,15 +170,9 @@ class Emulator:
 
     def client(self, public_key: str | None = None, **client_kwargs: Any) -> Client:
         """A :class:`sv_widgets.client.Client` for ``public_key`` (default: the first account)."""
-        from sv_widgets.client import Client
-
-        accounts = self.accounts
-        key = public_key if public_key is not None else next(iter(accounts))
-        if key not in accounts:
-            raise KeyError(f"no account with public key {key!r}")
-        client_kwargs.setdefault("api_url", self.api_url)
-        client_kwargs.setdefault("thumbnail_url", self.thumbnail_url)
-        return Client(key, accounts[key], **client_kwargs)
+        return client_for(
+            self.accounts, self.api_url, self.thumbnail_url, public_key, client_kwargs
+        )
 
     # ------------------------------------------------------------------ faults
     def set_faults(self, rules: Iterable[FaultLike]) -> None:
@@ -166,80 +188,137 @@ class Emulator:
         """The live rule set."""
         return self._faults
 
+    # ------------------------------------------------------------------ test control
+    def reset(self, *, accounts: bool = False) -> dict[str, int]:
+        """Remove every file, ticket, conversion and fault rule, without a restart.
+
+        Accounts stay; ``accounts=True`` also deletes those not given at start. Requests
+        running meanwhile see the old state or the new one, never an error of the reset's
+        making. Returns how many files, tickets and accounts went.
+        """
+        return self._running_control().reset(accounts=accounts)
+
+    def list_conversions(self) -> list[dict[str, Any]]:
+        """Every requested conversion: code, owner, state, progress, reason and flags."""
+        return self._running_control().conversions()
+
+    def set_conversion(
+        self,
+        code: str,
+        *,
+        progress: float | None = None,
+        state: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """Move a waiting conversion on (``conversions="manual"`` only).
+
+        ``progress`` (0-100) keeps it converting; ``state="ready"`` finishes it (with the
+        fast mode's media); ``state="failed"`` with ``reason`` fails it (``/me/file`` then
+        answers 10001 with that reason). Returns the conversion's new state.
+        """
+        update = {"progress": progress, "state": state, "reason": reason}
+        return self._running_control().update(code, update)
+
     # ------------------------------------------------------------------ lifecycle
     def start(self, timeout: float = 30.0) -> Emulator:
         """Open the store, start the workers and the server; return when it accepts requests."""
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
-        import uvicorn
-
-        from sv_widgets.emulator import catalog
-        from sv_widgets.emulator.app import AppSettings, create_app
-        from sv_widgets.emulator.remote import FetchPolicy
-        from sv_widgets.emulator.service import SparevideosService
-        from sv_widgets.emulator.store import Store
-
+        require_extra()
         if self._data_dir_arg is None:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="sv-emulator-"))
         self.data_dir = self._data_dir_arg or self._temp_dir
         assert self.data_dir is not None
-        store = Store(self.data_dir)
-        exposed = not is_loopback(self.host)
-        if exposed:
-            logger.warning(
-                "binding %s exposes the emulator to the network (no TLS, fault control "
-                "unauthenticated); remote uploads from loopback are refused",
-                self.host,
-            )
-        policy = FetchPolicy(
-            allow_private=self.allow_private_remote,
-            allow_loopback=not exposed,
-            max_bytes=self.max_upload_bytes,
-        )
-        service = SparevideosService(
-            store,
-            self._converter
-            or functools.partial(catalog.convert_with_media, files_dir=store.files_dir),
-            page_size=self.page_size,
-            workers=self.workers,
-            remote_policy=policy,
-        )
-        self._service = service
         try:
-            self._setup_accounts(service)
-            sock = _listen(self.host, self.port)
-            self.port = sock.getsockname()[1]
-            self._thread = threading.Thread(target=lambda: None)  # makes base_url usable
-            settings = AppSettings(
-                base_url=self.base_url,
-                public_url=self.public_url,
-                max_upload_bytes=self.max_upload_bytes,
-                faults=self._faults,
-            )
-            config = uvicorn.Config(
-                create_app(service, settings),
-                log_level="warning",
-                access_log=False,
-                lifespan="off",
-                timeout_graceful_shutdown=5,
-                # h11 always (httptools has other limits): a request line of up to 8 MiB
-                # still reaches the app, so an absurd token gets a JSON 401, not a bare 400.
-                http="h11",
-                h11_max_incomplete_event_size=8 * 1024 * 1024,
-            )
-            self._server = uvicorn.Server(config)
-            self._thread = threading.Thread(
-                target=self._server.run, kwargs={"sockets": [sock]}, name="sv-emulator", daemon=True
-            )
-            self._thread.start()
-            self._wait_ready(timeout)
+            self._service = self._open_service(self.data_dir)
+            initial = self._setup_accounts(self._service)
+            from sv_widgets.emulator.control import Control
+
+            self._control = Control(self._service, self._faults, initial)
+            self._serve(self._control, timeout)
         except BaseException:
             self.stop()
             raise
         logger.info("emulator serving on %s (data in %s)", self.base_url, self.data_dir)
         return self
 
-    def _setup_accounts(self, service: SparevideosService) -> None:
+    def _open_service(self, data_dir: Path) -> SpareVideosService:
+        """The store and the domain, with the conversion mode's converter."""
+        from sv_widgets.emulator.remote import FetchPolicy
+        from sv_widgets.emulator.service import SpareVideosService
+        from sv_widgets.emulator.store import Store
+
+        store = Store(data_dir)
+        exposed = not is_loopback(self.host)
+        if exposed:
+            logger.warning(
+                "binding %s exposes the emulator to the network (no TLS); remote uploads "
+                "from loopback are refused, control routes %s",
+                self.host,
+                "need the control token" if self.control_token else "are off",
+            )
+        policy = FetchPolicy(
+            allow_private=self.allow_private_remote,
+            allow_loopback=not exposed,
+            max_bytes=self.max_upload_bytes,
+        )
+        return SpareVideosService(
+            store,
+            self._converter or self._default_converter(store),
+            page_size=self.page_size,
+            workers=self.workers,
+            remote_policy=policy,
+            manual=self.conversions == "manual",
+        )
+
+    def _default_converter(self, store: Any) -> Converter:
+        from sv_widgets.emulator import catalog
+        from sv_widgets.emulator.canned import CannedMedia
+
+        if self.conversions == "real":
+            return functools.partial(catalog.convert_with_media, files_dir=store.files_dir)
+        return CannedMedia(store.data_dir / "templates", store.new_temp_path).convert
+
+    def _serve(self, control: Control, timeout: float) -> None:
+        """Listen, start uvicorn on its own thread and wait until it accepts requests."""
+        import uvicorn
+
+        from sv_widgets.emulator.app import AppSettings, create_app
+
+        sock = _listen(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        self._thread = threading.Thread(target=lambda: None)  # makes base_url usable
+        settings = AppSettings(
+            base_url=self.base_url,
+            public_url=self.public_url,
+            max_upload_bytes=self.max_upload_bytes,
+            faults=self._faults,
+            control=control,
+            control_token=self.control_token,
+            loopback=is_loopback(self.host),
+            cors=self.cors,
+        )
+        config = uvicorn.Config(
+            create_app(control.service, settings),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+            # h11 always (httptools has other limits): a request line of up to 8 MiB
+            # still reaches the app, so an absurd token gets a JSON 401, not a bare 400.
+            http="h11",
+            h11_max_incomplete_event_size=8 * 1024 * 1024,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="sv-emulator", daemon=True
+        )
+        self._thread.start()
+        self._wait_ready(timeout)
+
+    def _setup_accounts(self, service: SpareVideosService) -> list[str]:
+        """Create the accounts asked for (or the demo one); return the public keys a reset
+        with ``accounts=True`` keeps: those asked for, else all the emulator started with."""
         if self._accounts_arg:
             for public, private in self._accounts_arg.items():
                 service.add_account(public, private)
@@ -248,6 +327,7 @@ class Emulator:
             public = "demo-" + secrets.token_hex(6)
             service.add_account(public, secrets.token_hex(24), demo=True)
             self.demo_account = service.store.demo_account()
+        return list(self._accounts_arg or service.accounts)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -270,14 +350,20 @@ class Emulator:
             self._service.close()
             self._service.store.close()
             self._service = None
+        self._control = None
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
 
-    def _running_service(self) -> SparevideosService:
+    def _running_service(self) -> SpareVideosService:
         if self._service is None:
             raise RuntimeError("the emulator is not running; call start() first")
         return self._service
+
+    def _running_control(self) -> Control:
+        if self._control is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return self._control
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -289,6 +375,24 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def client_for(
+    accounts: Mapping[str, str],
+    api_url: str,
+    thumbnail_url: str,
+    public_key: str | None,
+    client_kwargs: dict[str, Any],
+) -> Client:
+    """A client of an emulator for ``public_key`` (default: its first account)."""
+    from sv_widgets.client import Client
+
+    key = public_key if public_key is not None else next(iter(accounts))
+    if key not in accounts:
+        raise KeyError(f"no account with public key {key!r}")
+    client_kwargs.setdefault("api_url", api_url)
+    client_kwargs.setdefault("thumbnail_url", thumbnail_url)
+    return Client(key, accounts[key], **client_kwargs)
 
 
 def is_loopback(host: str) -> bool:

@@ -13,24 +13,29 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from sv_widgets import signing
 from sv_widgets.emulator import catalog
-from sv_widgets.emulator.conversions import ConversionJob, ConversionPool, Converter
+from sv_widgets.emulator.conversions import (
+    ConversionJob,
+    ConversionPool,
+    Converter,
+    ManualConversions,
+)
 from sv_widgets.emulator.errors import ServiceError
 from sv_widgets.emulator.store import FileRecord, Store, fsync_dir
+from sv_widgets.wire import is_file_code
 
-__all__ = ["SparevideosService", "new_file_code", "sanitize_extension"]
+__all__ = ["SpareVideosService", "new_file_code", "sanitize_extension"]
 
 logger = logging.getLogger("sv_widgets.emulator")
 
 _ALNUM = string.ascii_letters + string.digits
 _EXTENSION = re.compile(r"[a-z0-9]{1,10}")
-_FILE_CODE = re.compile(r"[0-9]{1,12}-[A-Za-z0-9]{6}")
 #: signed ``method``/``action`` of the upload token the emulator hands out
 _UPLOAD_TOKEN_ACTION = ("upload", "store")
 
@@ -47,7 +52,7 @@ def sanitize_extension(filename: str | None) -> str:
     return ext if _EXTENSION.fullmatch(ext) else "bin"
 
 
-class SparevideosService:
+class SpareVideosService:
     """The domain of one emulator instance.
 
     Parameters
@@ -63,6 +68,9 @@ class SparevideosService:
         The :class:`~sv_widgets.emulator.remote.FetchPolicy` for ``remote_file`` uploads.
     workers
         Conversion threads.
+    manual
+        Conversions wait to be told what happens to them (:meth:`set_conversion`) instead of
+        running; ``convert`` is what a conversion told to finish runs.
     clock
         Returns UNIX seconds; tests pass a fake.
     """
@@ -75,6 +83,7 @@ class SparevideosService:
         page_size: int = 2000,
         workers: int = 2,
         remote_policy: Any = None,
+        manual: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if page_size < 1:
@@ -93,7 +102,9 @@ class SparevideosService:
         self._publish_lock = threading.Lock()
         self.swept = store.sweep()
         job = ConversionJob(store, convert, self._publish_lock)
-        self.pool = ConversionPool(job.run, workers=workers)
+        self.pool: ConversionPool | ManualConversions = (
+            ManualConversions(job) if manual else ConversionPool(job.run, workers=workers)
+        )
         for code in store.unfinished_conversions():
             self.pool.submit(code)
 
@@ -225,7 +236,9 @@ class SparevideosService:
         )
         if not ok:
             self.store.delete_files([code])
-            raise ServiceError(10000, "Upload not executed: this upload ticket was already used")
+            raise ServiceError(
+                10000, "Upload not executed: this upload ticket was already used or is gone"
+            )
         with self._progress_lock:
             self._upload_progress.pop(ref, None)  # the spent ticket now answers 100
         logger.info("stored upload %s (%d bytes)", code, size)
@@ -273,7 +286,7 @@ class SparevideosService:
         """The caller's file ``code``: 1000 if malformed, 404 if unknown, 403 if not theirs."""
         if not isinstance(code, str) or not code:
             raise ServiceError(1000, "Generic error: 'file_code' must be a non-empty string")
-        record = self.store.get_file(code) if _FILE_CODE.fullmatch(code) else None
+        record = self.store.get_file(code) if is_file_code(code) else None
         if record is None:
             raise ServiceError(404, f"Not found: no file with code {code[:64]!r}")
         if record.owner != public_key:
@@ -331,7 +344,7 @@ class SparevideosService:
 
     def converted(self, code: str) -> FileRecord:
         """A converted file by code, for the unsigned thumbnail and media routes."""
-        record = self.store.get_file(code) if _FILE_CODE.fullmatch(code) else None
+        record = self.store.get_file(code) if is_file_code(code) else None
         if record is None:
             raise ServiceError(404, f"Not found: no file with code {code[:64]!r}")
         if record.state != "ready":
@@ -360,25 +373,31 @@ class SparevideosService:
 
     def list_codes(self, public_key: str, page: int) -> tuple[list[str], int]:
         """One page of the caller's codes, oldest first, and the number of the last page."""
-        total = self.store.count_files(public_key)
-        last_page = max(1, -(-total // self.page_size))
-        codes = self.store.list_codes(
+        codes, total = self.store.list_codes(
             public_key, offset=(page - 1) * self.page_size, limit=self.page_size
         )
-        return codes, last_page
+        return codes, max(1, -(-total // self.page_size))
 
     def delete(self, public_key: str, codes: Any) -> list[str]:
-        """Delete all of ``codes`` or nothing (``files``/``delete``)."""
+        """Delete all of ``codes`` or nothing (``files``/``delete``).
+
+        ``codes`` is a list of codes, as the document says, or one code as a string: the
+        operator's own plugin signs a single code that way.
+        """
+        if isinstance(codes, str):
+            codes = [codes]
         if (
             not isinstance(codes, list)
             or not codes
             or not all(isinstance(c, str) and c for c in codes)
         ):
             raise ServiceError(
-                1000, "Generic error: 'codes' must be a non-empty list of file codes"
+                1000,
+                "Generic error: 'codes' must be a non-empty list of file codes "
+                "(or one code as a string)",
             )
         wanted = list(dict.fromkeys(codes))
-        owners = self.store.owners([c for c in wanted if _FILE_CODE.fullmatch(c)])
+        owners = self.store.owners([c for c in wanted if is_file_code(c)])
         unknown = [c for c in wanted if c not in owners]
         if unknown:
             raise ServiceError(404, f"Not found: unknown file code(s): {_names(unknown)}")
@@ -391,6 +410,65 @@ class SparevideosService:
             self.store.delete_files(wanted)
         logger.info("deleted %d file(s)", len(wanted))
         return wanted
+
+    # ------------------------------------------------------------------ test control
+    def reset(self, *, keep_accounts: Collection[str] | None = None) -> dict[str, int]:
+        """Forget every file, ticket, upload progress and conversion (accounts stay).
+
+        ``keep_accounts``: also delete the accounts not named in it. Each request running
+        meanwhile sees the state before or after, never half of it: the store changes in
+        one transaction, and an upload on a ticket that is gone is refused (10000).
+        """
+        self.pool.cancel_all()
+        with self._publish_lock:
+            counts = self.store.reset(keep_accounts=keep_accounts)
+        with self._progress_lock:
+            self._upload_progress.clear()
+        self._accounts = self.store.accounts()
+        logger.info("reset: %s", counts)
+        return counts
+
+    def conversions(self) -> list[dict[str, Any]]:
+        """Every requested conversion, oldest first, as the control routes show it."""
+        return [self._conversion(record) for record in self.store.conversions()]
+
+    def set_conversion(
+        self, code: str, *, state: str | None = None, progress: float = 0.0, reason: str = ""
+    ) -> dict[str, Any]:
+        """Move a waiting conversion on (manual mode): ``state`` ``"ready"`` or ``"failed"``
+        (with ``reason``), else converting at ``progress`` percent. Returns its new state."""
+        if not isinstance(self.pool, ManualConversions):
+            raise ServiceError(
+                1000, "Generic error: conversions run by themselves here (not manual mode)"
+            )
+        record = self.store.get_file(code) if is_file_code(code) else None
+        if record is None:
+            raise ServiceError(404, f"Not found: no file with code {code[:64]!r}")
+        if record.state not in ("queued", "converting"):
+            raise ServiceError(
+                1000, f"Generic error: file {code} has no conversion waiting ({record.state})"
+            )
+        if state == "ready":
+            self.pool.finish(code)
+        elif state == "failed":
+            self.pool.fail(code, reason or "conversion failed")
+        else:
+            self.pool.advance(code, progress)
+        return self._conversion(self.store.get_file(code) or record)
+
+    def _conversion(self, record: FileRecord) -> dict[str, Any]:
+        progress = {"ready": 100.0, "failed": None}.get(
+            record.state, self.pool.progress(record.code) or 0.0
+        )
+        return {
+            "code": record.code,
+            "owner": record.owner,
+            "state": record.state,
+            "progress": progress,
+            "reason": record.reason,
+            "convert_sd_only": record.sd_only,
+            "convert_mp4_only": record.mp4_only,
+        }
 
 
 def _names(codes: list[str]) -> str:

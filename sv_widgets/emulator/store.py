@@ -24,7 +24,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,20 +273,27 @@ class Store:
             ).fetchall()
         return [r["code"] for r in rows]
 
-    def count_files(self, owner: str) -> int:
-        """How many files ``owner`` has."""
-        with self._lock:
-            row = self._db.execute("SELECT COUNT(*) AS n FROM files WHERE owner = ?", (owner,))
-            return int(row.fetchone()["n"])
+    def list_codes(self, owner: str, *, offset: int, limit: int) -> tuple[list[str], int]:
+        """A page of ``owner``'s codes, oldest first, and how many files they have in all.
 
-    def list_codes(self, owner: str, *, offset: int, limit: int) -> list[str]:
-        """A page of ``owner``'s codes, oldest first."""
+        One read under the lock, so the page and the count always describe the same state.
+        """
         with self._lock:
+            total = self._db.execute("SELECT COUNT(*) AS n FROM files WHERE owner = ?", (owner,))
+            count = int(total.fetchone()["n"])
             rows = self._db.execute(
                 "SELECT code FROM files WHERE owner = ? ORDER BY seq LIMIT ? OFFSET ?",
                 (owner, limit, offset),
             ).fetchall()
-        return [r["code"] for r in rows]
+        return [r["code"] for r in rows], count
+
+    def conversions(self) -> list[FileRecord]:
+        """Every file whose conversion was requested (queued, converting, ready, failed)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM files WHERE state != 'uploaded' ORDER BY seq"
+            ).fetchall()
+        return [_record(r) for r in rows]
 
     def owners(self, codes: list[str]) -> dict[str, str]:
         """Owner of each known code among ``codes``."""
@@ -307,6 +314,30 @@ class Store:
         mid-removal leaves only sweepable debris)."""
         with self._tx() as db:
             db.executemany("DELETE FROM files WHERE code = ?", [(c,) for c in codes])
+        self._remove_file_dirs(codes)
+
+    def reset(self, *, keep_accounts: Collection[str] | None = None) -> dict[str, int]:
+        """Forget every file and ticket in one transaction, then remove the files' bytes.
+
+        ``keep_accounts``: also delete every account not named in it (``None`` keeps all).
+        Returns how many files, tickets and accounts went.
+        """
+        with self._tx() as db:
+            codes = [r["code"] for r in db.execute("SELECT code FROM files")]
+            tickets = db.execute("DELETE FROM tickets").rowcount
+            db.execute("DELETE FROM files")
+            accounts = 0
+            if keep_accounts is not None:
+                kept = list(keep_accounts)
+                marks = ",".join("?" * len(kept))
+                accounts = db.execute(
+                    f"DELETE FROM accounts WHERE public_key NOT IN ({marks})",  # noqa: S608
+                    kept,
+                ).rowcount
+        self._remove_file_dirs(codes)
+        return {"files": len(codes), "tickets": tickets, "accounts": accounts}
+
+    def _remove_file_dirs(self, codes: list[str]) -> None:
         for code in codes:
             src = self.file_dir(code)
             if src.exists():

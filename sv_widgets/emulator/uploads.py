@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import FormParserError, MultipartParseError
@@ -34,6 +34,9 @@ _BATCH = 4 * 1024 * 1024
 _MAX_PARTS = 64
 _MAX_FIELD_BYTES = 512 * 1024  # a remote_file URL or a token; tokens are capped at 256 KiB
 _MAX_URLENCODED = 1024 * 1024
+
+#: ``on_bytes(received, total_or_None)``: progress of an upload's body.
+OnBytes = Callable[[int, "int | None"], None]
 
 
 @dataclass
@@ -182,12 +185,12 @@ async def read_upload(
     temp_path: Path,
     *,
     max_file_bytes: int,
-    on_bytes: Any = None,
+    on_bytes: OnBytes | None = None,
 ) -> UploadForm:
     """Read an upload request's body: multipart streamed to ``temp_path``, or urlencoded.
 
     ``on_bytes(received, total_or_None)`` is called after each batch. On any error the temp
-    file is removed and the error propagates.
+    file is removed and the error propagates; a body cut off by the client is error 10000.
     """
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     length = _content_length(request)
@@ -198,13 +201,7 @@ async def read_upload(
     if not ctype and not length:
         return UploadForm()  # no body at all: PHP sees empty $_POST and $_FILES
     if ctype == b"application/x-www-form-urlencoded":
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > _MAX_URLENCODED:
-                raise ServiceError(10002, "Upload not valid: form body too large")
-        fields = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
-        return UploadForm(fields={k: v for k, v in fields.items()})
+        return await _read_urlencoded(request)
     if ctype != b"multipart/form-data":
         raise ServiceError(
             10002, "Upload not valid: send multipart/form-data with a 'file' or 'remote_file' field"
@@ -212,15 +209,36 @@ async def read_upload(
     boundary = params.get(b"boundary")
     if not boundary or len(boundary) > 200:
         raise ServiceError(10002, "Upload not valid: multipart body without a usable boundary")
-
     ingest = MultipartIngest(boundary, temp_path, max_file_bytes=max_file_bytes)
+    try:
+        received = await _pump(request, ingest, length, on_bytes)
+        form = await asyncio.get_running_loop().run_in_executor(None, ingest.finish)
+    except BaseException as exc:
+        ingest.abort()
+        if isinstance(exc, ClientDisconnect):
+            raise ServiceError(10000, "Upload not executed: the body was cut off") from exc
+        raise
+    if on_bytes is not None:
+        on_bytes(received, length)
+    return form
+
+
+async def _read_urlencoded(request: Request) -> UploadForm:
+    """A small ``application/x-www-form-urlencoded`` body (``remote_file`` uploads)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_URLENCODED:
+            raise ServiceError(10002, "Upload not valid: form body too large")
+    return UploadForm(fields=dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True)))
+
+
+async def _pump(
+    request: Request, ingest: MultipartIngest, length: int | None, on_bytes: OnBytes | None
+) -> int:
+    """Feed the body to ``ingest`` in ~4 MiB batches on a worker thread, one batch parsing
+    while the next arrives; return the bytes received."""
     loop = asyncio.get_running_loop()
-    lock = threading.Lock()
-
-    def feed(blob: bytes) -> None:
-        with lock:
-            ingest.feed(blob)
-
     pending: asyncio.Future[None] | None = None
     batch: list[bytes] = []
     batched = received = 0
@@ -232,28 +250,21 @@ async def read_upload(
             if batched >= _BATCH:
                 if pending is not None:
                     await pending
-                blob = b"".join(batch)
+                pending = loop.run_in_executor(None, ingest.feed, b"".join(batch))
                 batch.clear()
                 batched = 0
-                pending = loop.run_in_executor(None, feed, blob)
                 if on_bytes is not None:
                     on_bytes(received, length)
         if pending is not None:
             await pending
             pending = None
-        await loop.run_in_executor(None, feed, b"".join(batch))
-        form = await loop.run_in_executor(None, ingest.finish)
-    except BaseException as exc:
+        await loop.run_in_executor(None, ingest.feed, b"".join(batch))
+    except BaseException:
         if pending is not None:
             with contextlib.suppress(Exception):  # the first error is the one to report
                 await pending
-        ingest.abort()
-        if isinstance(exc, ClientDisconnect):
-            raise ServiceError(10000, "Upload not executed: the body was cut off") from exc
         raise
-    if on_bytes is not None:
-        on_bytes(received, length)
-    return form
+    return received
 
 
 def _content_length(request: Request) -> int | None:

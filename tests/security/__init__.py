@@ -1,1 +1,1 @@
-"""Security and reliability suite (issue 8); see docs/security-tests.md."""
+"""Security and reliability suite ; see SECURITY.md."""

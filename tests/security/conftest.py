@@ -1,4 +1,4 @@
-"""Fixtures of the security suite (issue 8): an emulator of its own, raw HTTP helpers, checks.
+"""Fixtures of the security suite: an emulator of its own, raw HTTP helpers, checks.
 
 The suite attacks a dedicated emulator (``hostile``) rather than the shared one, so a crash
 it provokes cannot take other modules' tests down with it, and so its data directory can be

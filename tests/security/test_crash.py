@@ -28,14 +28,14 @@ from typing import Any
 
 import pytest
 import requests
-from emulator_process import EmulatorProcess
+from emulator_process import WireEmulator
 
 PUBLIC, PRIVATE = "crash-public", "crash-private-5e1f"
 
 pytestmark = pytest.mark.slow
 
 
-Proc = EmulatorProcess
+Proc = WireEmulator
 
 
 @pytest.fixture

@@ -110,7 +110,7 @@ def _routes(t: dict[str, str]) -> list[tuple[str, list[str]]]:
 def _protocol_refusal(target: str, r: Any) -> bool:
     """A request line with bytes HTTP forbids (space, control, non-ASCII) is refused by the
     HTTP layer (uvicorn/h11: a plain-text 400) before any route sees it; that is a refusal
-    too, though not a JSON one (see docs/security-tests.md)."""
+    too, though not a JSON one (see SECURITY.md)."""
     invalid = any(not 0x21 <= ord(c) <= 0x7E for c in target)
     return invalid and r.status_code == 400
 

@@ -1,0 +1,33 @@
+"""Say what to install when the ``emulator`` extra is missing, before anything fails deep.
+
+``pip install sv-widgets`` brings the client, the widgets and the magics; the emulator's
+server stack and media libraries come with ``pip install "sv-widgets[emulator]"``. Importing
+:class:`~sv_widgets.emulator.Emulator`, starting one, and the command line check here first,
+so the error names the missing module and the command that installs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+__all__ = ["INSTALL_HINT", "require_extra"]
+
+INSTALL_HINT = 'pip install "sv-widgets[emulator]"'
+
+#: Import names of the extra's distributions, in the order the error names them.
+SERVER = ("starlette", "uvicorn", "python_multipart")
+MEDIA = ("av", "PIL")
+
+
+def require_extra(modules: tuple[str, ...] = SERVER + MEDIA) -> None:
+    """Raise :class:`ImportError` naming the first of ``modules`` that is not installed.
+
+    Looks the modules up without importing them, so the check costs microseconds.
+    """
+    for name in modules:
+        if importlib.util.find_spec(name) is None:
+            raise ImportError(
+                f"the SpareVideos emulator needs the module {name!r}, which is not installed; "
+                f"install the emulator extra: {INSTALL_HINT}",
+                name=name,
+            )

@@ -1,0 +1,215 @@
+"""The emulator in a child process: for tests that kill it, and for benchmarks that must not
+share their own process's GIL with it.
+
+:class:`EmulatorProcess` runs ``python -m sv_widgets.emulator`` with the options given, reads
+its URLs from the banner it prints when ready, and stops it (``SIGTERM``) or kills it
+(``SIGKILL``, for crash tests) on request. Only the standard library and ``requests``: a
+test suite of yours can use it the same way ours and our benchmarks do.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sv_widgets.client import Client
+
+__all__ = ["EmulatorProcess"]
+
+_BANNER = re.compile(r"^\s+(api|upload|thumbnails|demo account):\s+(.+)$")
+_DEMO = re.compile(r"SV_PUBLIC_KEY=(\S+) SV_PRIVATE_KEY=(\S+)")
+
+
+class EmulatorProcess:
+    """``python -m sv_widgets.emulator`` in a child process.
+
+    Parameters
+    ----------
+    data_dir
+        The emulator's ``--data-dir`` (``None``: a temporary one the child removes when it
+        stops normally; pass one to restart on the same state or to look at it after a kill).
+    accounts
+        ``{public_key: private_key}`` to create (``--account``); ``None``: the demo account.
+    options
+        More command-line options, e.g. ``["--conversions", "fast", "--page-size", "2"]``.
+    control_token
+        Passed as ``--control-token`` and sent by :meth:`set_faults` and :meth:`reset`.
+    startup_timeout
+        Seconds to wait for the banner.
+
+    Examples
+    --------
+    >>> with EmulatorProcess(options=["--conversions", "fast"]) as emu:  # doctest: +SKIP
+    ...     code = emu.client().upload("clip.mp4")
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        accounts: Mapping[str, str] | None = None,
+        options: Sequence[str] = (),
+        control_token: str | None = None,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.accounts: dict[str, str] = dict(accounts or {})
+        self.argv = [sys.executable, "-m", "sv_widgets.emulator", "--port", "0"]
+        self.argv += ["--log-level", "warning"]
+        if self.data_dir is not None:
+            self.argv += ["--data-dir", str(self.data_dir)]
+        for public, private in self.accounts.items():
+            self.argv += ["--account", f"{public}:{private}"]
+        if control_token is not None:
+            self.argv += ["--control-token", control_token]
+        self.argv += list(options)
+        self.control_token = control_token
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen[str] | None = None
+        self._stderr: Any = None
+        self.api_url = self.base_url = self.upload_url = self.thumbnail_url = ""
+
+    def __repr__(self) -> str:
+        state = self.base_url if self.running else "stopped"
+        return f"<EmulatorProcess {state}>"
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> EmulatorProcess:
+        """Start the child and return once it serves (``RuntimeError`` if it does not)."""
+        if self.proc is not None:
+            raise RuntimeError("the emulator process is already running")
+        # stderr to a file, not a pipe: a chatty child must never block on a full pipe
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _close()
+        self.proc = subprocess.Popen(
+            self.argv, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+        )
+        ready = threading.Event()
+        threading.Thread(target=self._read_banner, args=(ready,), daemon=True).start()
+        if not ready.wait(self.startup_timeout) or not self.api_url:
+            error = self._stderr_tail()
+            self.kill()
+            raise RuntimeError(f"the emulator did not start: {error}")
+        return self
+
+    def _read_banner(self, ready: threading.Event) -> None:
+        """Parse the banner's URLs, then keep draining stdout so the child never blocks."""
+        assert self.proc is not None
+        stream = self.proc.stdout
+        assert stream is not None
+        seen: dict[str, str] = {}
+        try:
+            for line in stream:
+                match = _BANNER.match(line.rstrip("\n"))
+                if match and not ready.is_set():
+                    seen[match.group(1)] = match.group(2).strip()
+                if line.strip().startswith("accounts:") and not ready.is_set():
+                    self._take(seen)
+                    ready.set()
+        except (ValueError, OSError):  # stop() closed the pipe under us
+            pass
+        ready.set()  # the child ended: start() sees no URL and reports it
+
+    def _take(self, seen: dict[str, str]) -> None:
+        demo = _DEMO.search(seen.get("demo account", ""))
+        if demo and not self.accounts:
+            self.accounts[demo.group(1)] = demo.group(2)
+        self.upload_url = seen.get("upload", "")
+        self.thumbnail_url = seen.get("thumbnails", "")
+        self.base_url = seen.get("api", "").removesuffix("/api/v1")
+        self.api_url = seen.get("api", "")
+
+    def _stderr_tail(self) -> str:
+        if self.proc is None or self.proc.poll() is None:
+            return "no banner in time"
+        self._stderr.seek(0)
+        text = self._stderr.read().decode("utf-8", "replace")[-2000:].strip()
+        return text or f"exit status {self.proc.returncode}"
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the child the way Ctrl-C would (``SIGTERM``), killing it if it hangs."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a hung child
+                self.proc.kill()
+                self.proc.wait(timeout)
+        self._close()
+
+    def kill(self, timeout: float = 30.0) -> None:
+        """``SIGKILL`` the child (a crash: nothing gets to clean up) and reap it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout)
+        self._close()
+
+    def _close(self) -> None:
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+        self.proc = self._stderr = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the child is alive."""
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        if self.proc is None:
+            raise RuntimeError("the emulator process is not running")
+        return self.proc.pid
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ use
+    def client(self, public_key: str | None = None, **client_kwargs: Any) -> Client:
+        """A :class:`sv_widgets.client.Client` for ``public_key`` (default: the first account)."""
+        from sv_widgets.emulator.server import client_for
+
+        return client_for(
+            self.accounts, self.api_url, self.thumbnail_url, public_key, client_kwargs
+        )
+
+    def set_faults(self, rules: Iterable[Mapping[str, Any] | str]) -> None:
+        """Replace the fault rules (``POST /_emulator/faults``)."""
+        from sv_widgets.emulator.faults import parse_fault_spec
+
+        body = [parse_fault_spec(r).to_json() if isinstance(r, str) else dict(r) for r in rules]
+        for rule in body:
+            rule.pop("fired", None)
+        self._control("POST", "faults", json=body)
+
+    def reset(self, *, accounts: bool = False) -> dict[str, Any]:
+        """Remove every file, ticket, conversion and fault rule (``POST /_emulator/reset``)."""
+        return self._control("POST", "reset", params={"accounts": "1"} if accounts else None)
+
+    def _control(self, verb: str, route: str, **kwargs: Any) -> dict[str, Any]:
+        import requests
+
+        if self.control_token is not None:
+            kwargs["headers"] = {"Authorization": f"Bearer {self.control_token}"}
+        reply = requests.request(verb, f"{self.base_url}/_emulator/{route}", timeout=30, **kwargs)
+        reply.raise_for_status()
+        body: dict[str, Any] = reply.json()
+        return body
