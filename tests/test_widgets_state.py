@@ -18,7 +18,7 @@ from sv_widgets.emulator import Emulator
 from sv_widgets.widgets import FileBrowser, Player, ThumbnailGallery, UploadProgress
 
 MARKER = "PRIVATE-MARKER-7f3a9c"
-# B64 "." HEX: what a signed token looks like (CONTRACT.md)
+# B64 "." HEX: what a signed token looks like (docs/wire-contract.md)
 TOKEN = re.compile(r"[A-Za-z0-9+/%]{16,}\.[0-9a-f]{40,}")
 
 

@@ -13,12 +13,11 @@ request bodies. Memory stays flat either way.
 Examples
 --------
 >>> import io
->>> # doctest: +ELLIPSIS
 >>> describe_source("https://example.org/clip.mp4")
 SourceInfo(kind='url', name='https://example.org/clip.mp4', size=None, location='https://example.org/clip.mp4')
 >>> describe_source(io.BytesIO(b"abc")).size
 3
->>> describe_source("ftp://example.org/clip.mp4")
+>>> describe_source("ftp://example.org/clip.mp4")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
 sv_widgets.errors.LocalFileError: cannot upload 'ftp://example.org/clip.mp4': only http://...

@@ -50,7 +50,7 @@ def _fault(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command-line options (documented in docs/emulator.md)."""
+    """The command-line options (documented in the README's emulator section)."""
     p = argparse.ArgumentParser(
         prog="python -m sv_widgets.emulator",
         description="Run a local SpareVideos emulator (API, upload server, thumbnails, media).",

@@ -143,7 +143,7 @@ function vector(array $payload, string $key, string $note): array {
 }
 
 $vectors = [];
-// CONTRACT.md's golden vector (no algo key: sha256 by default).
+// the golden vector of docs/wire-contract.md (no algo key: sha256 by default).
 $vectors[] = vector(['public_key' => 'pk', 'action' => 'upload', 'expires' => 1700000000,
                      'codes' => ['a/b'], 't' => 'é', 'c' => true, 'f' => 2.0], 'secret', 'golden');
 // Hand-picked traps, one per vector so a failure names it.

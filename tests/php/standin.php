@@ -162,9 +162,21 @@ if (str_starts_with($PATH, '/_standin/')) {
     }
     if (str_starts_with($what, 'sources/')) {   // served in slow chunks, with a length
         $path = "$DATA/sources/" . basename(substr($what, 8));
-        header('Content-Length: ' . filesize($path));
+        $size = filesize($path);
+        header('Content-Length: ' . $size);
         $fh = fopen($path, 'rb');
-        while (!feof($fh)) { echo fread($fh, 65536); flush(); usleep(40000); }
+        // ?gate=1: stop halfway until the test creates "NAME.open" (it does once it has seen
+        // the half-way progress), so intermediate progress is certain, not a matter of timing
+        $gate = isset($_GET['gate']) ? "$path.open" : null;
+        $sent = 0;
+        while (!feof($fh)) {
+            $chunk = fread($fh, 65536);
+            echo $chunk; flush(); usleep(40000);
+            $sent += strlen($chunk);
+            for ($w = 0; $gate !== null && $sent * 2 >= $size && !file_exists($gate) && $w < 6000; $w++) {
+                usleep(10000);
+            }
+        }
         exit;
     }
     reply(['status' => 'error', 'error' => 404, 'message' => 'no such test route'], 404);
