@@ -1,6 +1,7 @@
-"""Cross-origin uploads: the upload server (and only it) lets a page on another origin POST
-multipart with XHR upload progress, as the operator's own plugin does from any site; and a
-body cut off mid-upload stores nothing and leaves no temp file."""
+"""Cross-origin uploads and media: the upload server lets a page on another origin POST
+multipart with XHR upload progress, as the operator's own plugin does from any site, and the
+media route lets a page's HLS or DASH player fetch playlists and segments (nothing else is
+shared); and a body cut off mid-upload stores nothing and leaves no temp file."""
 
 from __future__ import annotations
 
@@ -90,17 +91,52 @@ def test_nothing_else_sends_cors_headers(emu: Emulator) -> None:
         f"{emu.api_url}/me/files?token={api.token('files', 'get')}",
         f"{emu.thumbnail_url}/{code}/json/list",
         info["thumbnail"],
-        info["streams"]["mp4"][0]["file"],
         f"{emu.base_url}/_emulator/faults",
     ]
     for url in urls:
         reply = requests.get(url, headers={"Origin": ORIGIN}, timeout=30)
         assert reply.status_code == 200, url
         assert not [h for h in reply.headers if h.lower().startswith("access-control-")], url
-    for url in (f"{emu.api_url}/me/files", info["streams"]["mp4"][0]["file"]):
+    for url in (f"{emu.api_url}/me/files", info["thumbnail"]):
         preflight = _preflight(url, "GET")
         assert preflight.status_code >= 400
         assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_media_is_shareable_with_ranges(emu: Emulator) -> None:
+    """An HLS/DASH player in a page fetches playlists and segments, ranges included."""
+    api = EmulatorAPI(emu, "me")
+    code = api.upload(b"bytes")
+    api.convert(code)
+    streams = api.wait_ready(code)["streams"]
+    for url in (streams["hls"]["file"], streams["mpd"]["file"], streams["mp4"][0]["file"]):
+        whole = requests.get(url, headers={"Origin": ORIGIN}, timeout=30)
+        assert whole.status_code == 200, url
+        assert whole.headers["access-control-allow-origin"] == "*"
+        part = requests.get(url, headers={"Origin": ORIGIN, "Range": "bytes=0-9"}, timeout=30)
+        assert part.status_code == 206, url
+        assert part.headers["access-control-allow-origin"] == "*"
+        exposed = part.headers["access-control-expose-headers"].lower()
+        assert "content-range" in exposed
+        assert "content-length" in exposed
+        preflight = requests.options(
+            url,
+            headers={
+                "Origin": ORIGIN,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "range",
+            },
+            timeout=30,
+        )
+        assert preflight.status_code == 204, url
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+        assert "range" in preflight.headers["access-control-allow-headers"].lower()
+    missing = requests.get(
+        f"{emu.base_url}/media/{code}/nope.m3u8", headers={"Origin": ORIGIN}, timeout=30
+    )
+    assert missing.status_code == 404
+    assert missing.headers["access-control-allow-origin"] == "*"  # the player can read why
 
 
 def test_cors_off_refuses_cross_origin_uploads(closed: Emulator) -> None:

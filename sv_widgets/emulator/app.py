@@ -28,11 +28,11 @@ from sv_widgets.emulator.errors import ServiceError, http_status_for
 from sv_widgets.emulator.faults import FaultSet
 from sv_widgets.emulator.files import open_file
 from sv_widgets.emulator.middleware import (
+    Cors,
     Guard,
     GuardControl,
     InjectFaults,
     RouteNamer,
-    UploadCors,
     json_error_body,
 )
 from sv_widgets.emulator.routes import ROUTES, RouteSpec
@@ -52,7 +52,7 @@ class AppSettings:
     """What the routes need besides the service.
 
     ``loopback``: the emulator listens on loopback only (the control routes are open without
-    ``control_token``). ``cors``: pages on other origins may use the upload server.
+    ``control_token``). ``cors``: pages on other origins may use the upload server and read media.
     """
 
     base_url: str
@@ -93,7 +93,8 @@ def create_app(service: SpareVideosService, settings: AppSettings) -> ASGIApp:
     served: ASGIApp = InjectFaults(Guard(app), settings.faults, _fault_namer(routes))
     served = GuardControl(served, token=settings.control_token, loopback=settings.loopback)
     if settings.cors:
-        served = UploadCors(served, {s.path: s.methods for s in ROUTES if s.cross_origin})
+        shared = [(route.path_regex, spec.methods) for route, spec in routes if spec.cross_origin]
+        served = Cors(served, shared)
     return served
 
 

@@ -1,8 +1,8 @@
 """ASGI middleware around the emulator's routes: guard, fault injection, control, CORS.
 
-From the outside in: :class:`UploadCors` lets pages on other origins call the upload server
-(and nothing else); :class:`GuardControl` keeps the ``/_emulator`` control routes to whoever
-may use them; :class:`InjectFaults` applies the instance's
+From the outside in: :class:`Cors` lets pages on other origins call the upload server and
+read media (and nothing else); :class:`GuardControl` keeps the ``/_emulator`` control routes
+to whoever may use them; :class:`InjectFaults` applies the instance's
 :class:`~sv_widgets.emulator.faults.FaultSet` before a request reaches its route;
 :class:`Guard` turns any exception that escapes the routes into a JSON 500 with a generic
 message (the traceback goes to the log, never to the client).
@@ -17,7 +17,7 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sv_widgets.emulator.faults import FaultRule, FaultSet
 from sv_widgets.emulator.routes import CONTROL
 
-__all__ = ["Guard", "GuardControl", "InjectFaults", "UploadCors", "json_error_body"]
+__all__ = ["Cors", "Guard", "GuardControl", "InjectFaults", "json_error_body"]
 
 logger = logging.getLogger("sv_widgets.emulator")
 
@@ -33,6 +33,8 @@ logger = logging.getLogger("sv_widgets.emulator")
 RouteNamer = Callable[[str, str], str]
 
 _CORS_MAX_AGE = "7200"  # seconds; Chromium caps preflight caching at two hours
+# What a cross-origin page may read: Retry-After (uploads), and what a media player reads.
+_EXPOSED = b"Retry-After, Content-Range, Content-Length, Accept-Ranges"
 _HEADER_LIST = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*")
 
 
@@ -183,22 +185,33 @@ class GuardControl:
         return 401, "Not authorized: send the control token as 'Authorization: Bearer TOKEN'"
 
 
-class UploadCors:
-    """CORS for the upload server only: answer preflights, mark every answer shareable.
+class Cors:
+    """CORS for the cross-origin routes only: answer preflights, mark every answer shareable.
 
-    ``methods`` maps each cross-origin path to its verbs. Uploads carry their ticket in the
-    URL or the form, never in cookies, so any origin may call (``*``), as the real upload
-    server must allow for the operator's own plugin, which posts from any WordPress site.
-    Every other path passes through untouched: the API, thumbnails and media send no CORS
-    headers.
+    ``routes`` pairs each cross-origin path pattern with its verbs: the upload server and its
+    progress route (uploads carry their ticket in the URL or the form, never in cookies, so any
+    origin may call, as the real upload server must allow for the operator's own plugin, which
+    posts from any WordPress site), and the media route (an HLS or DASH player in a page reads
+    playlists and segments with ``fetch``, which a browser allows across origins only with
+    CORS; media are public and need no credentials, so ``*`` shows a page nothing ``curl``
+    could not fetch). Every other path passes through untouched: the API and thumbnails send
+    no CORS headers.
     """
 
-    def __init__(self, app: ASGIApp, methods: Mapping[str, tuple[str, ...]]) -> None:
+    def __init__(
+        self, app: ASGIApp, routes: Sequence[tuple[re.Pattern[str], tuple[str, ...]]]
+    ) -> None:
         self.app = app
-        self.methods = dict(methods)
+        self.routes = list(routes)
+
+    def _methods(self, scope: Scope) -> tuple[str, ...] | None:
+        if scope["type"] != "http":
+            return None
+        path = scope.get("path", "")
+        return next((methods for regex, methods in self.routes if regex.match(path)), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        methods = self.methods.get(scope.get("path", "")) if scope["type"] == "http" else None
+        methods = self._methods(scope)
         if methods is None:
             await self.app(scope, receive, send)
         elif scope["method"] == "OPTIONS":
@@ -211,7 +224,7 @@ class UploadCors:
                     headers = list(message.get("headers", ()))
                     headers += [
                         (b"access-control-allow-origin", b"*"),
-                        (b"access-control-expose-headers", b"Retry-After"),
+                        (b"access-control-expose-headers", _EXPOSED),
                     ]
                     message = {**message, "headers": headers}
                 await send(message)

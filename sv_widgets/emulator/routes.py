@@ -47,7 +47,8 @@ class RouteSpec:
         Name for ``GET``/``HEAD`` when reads and writes share one path (``/me/file``).
     cross_origin
         Pages on other origins may call it (the upload server, as the operator's own
-        WordPress plugin does from any site).
+        WordPress plugin does from any site; media, which HLS and DASH players in a page read
+        with ``fetch``).
     """
 
     path: str
@@ -76,7 +77,7 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("/thumbnail/{code}/json/list", "thumb_list", ("GET",), "thumbnail"),
     RouteSpec("/thumbnail/{code}/exact/{name}", "thumb_exact", ("GET",), "thumbnail"),
     RouteSpec("/thumbnail/{code}/{size:int}/{name}", "thumb_resized", ("GET",), "thumbnail"),
-    RouteSpec("/media/{code}/{path:path}", "media", ("GET",), "media"),
+    RouteSpec("/media/{code}/{path:path}", "media", ("GET",), "media", cross_origin=True),
     RouteSpec(f"{CONTROL}/faults", "faults", ("GET", "POST", "DELETE")),
     RouteSpec(f"{CONTROL}/reset", "reset", ("POST",)),
     RouteSpec(f"{CONTROL}/conversions", "conversions", ("GET",)),
