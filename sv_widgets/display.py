@@ -5,6 +5,10 @@ text and the file browser rows all format numbers the same way (one duration for
 everywhere: ``1:15``, ``1:02:05``). Everything that comes from the service is escaped with
 :func:`html.escape`, and links are only made for http(s) URLs, so a hostile reply cannot
 inject markup or a ``javascript:`` link.
+
+The HTML here is also what the widgets leave in a saved notebook beside their live view
+(``text/html``): it stands alone, with no script and no stylesheet, images inlined as data
+URLs, so it reads the same on GitHub, in nbviewer and in an HTML export.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sv_widgets.wire import is_http_url
 
 __all__ = [
     "file_card_html",
+    "files_table_html",
     "format_bytes",
     "format_duration",
     "format_eta",
@@ -25,6 +30,8 @@ __all__ = [
     "format_renditions",
     "image_src",
     "link_html",
+    "status_html",
+    "thumbnails_html",
 ]
 
 _UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
@@ -172,12 +179,22 @@ def file_card_html(
     renditions: Sequence[tuple[str, str, str]],
     hls: str | None,
     mpd: str | None,
+    note: str | None = None,
 ) -> str:
     """The card Jupyter shows for a file: thumbnail, duration, renditions and stream links.
 
     ``renditions`` are ``(format, label, url)`` rows; ``image`` an ``<img src>`` from
-    :func:`image_src`. It stands alone (no script, no stylesheet), so it reads the same on
-    GitHub, in nbviewer and in an HTML export.
+    :func:`image_src`; ``note`` a line under the title (what shows the card, and its state).
+    It stands alone (no script, no stylesheet), so it reads the same on GitHub, in nbviewer
+    and in an HTML export.
+
+    Examples
+    --------
+    >>> card = file_card_html(title="1700000000-AbC123", duration="0:03", extension="mp4",
+    ...     image=None, renditions=[("mp4", "360", "https://x/360.mp4")],
+    ...     hls="https://x/master.m3u8", mpd=None, note="Player")
+    >>> 'href="https://x/master.m3u8"' in card, "<em>Player</em>" in card
+    (True, True)
     """
     title = html.escape(title)
     img = (
@@ -196,10 +213,93 @@ def file_card_html(
         if rows
         else "<p><em>no progressive renditions</em></p>"
     )
+    subtitle = f"<em>{html.escape(note)}</em><br>" if note else ""
     return (
         '<div class="sv-file-info">'
-        f"{img}<strong>{title}</strong><br>"
+        f"{img}<strong>{title}</strong><br>{subtitle}"
         f"duration {html.escape(duration)} &middot; extension {html.escape(extension)}<br>"
         f"HLS: {link_html(hls)}<br>DASH: {link_html(mpd)}"
         f'<div style="clear:both">{table}</div></div>'
+    )
+
+
+def status_html(title: str, message: str, *, error: bool = False) -> str:
+    """A title and a one-line state, for a view with nothing else to show yet.
+
+    Examples
+    --------
+    >>> status_html("clip.mp4", "uploading <1>")
+    '<div class="sv-status"><strong>clip.mp4</strong>: uploading &lt;1&gt;</div>'
+    """
+    text = html.escape(message)
+    if error:
+        text = f'<span style="color:#c62828">{text}</span>'
+    return f'<div class="sv-status"><strong>{html.escape(title)}</strong>: {text}</div>'
+
+
+def thumbnails_html(
+    title: str, images: Sequence[tuple[str, str | None, bool]], *, note: str | None = None
+) -> str:
+    """A row of small thumbnails, the selected one framed and named.
+
+    ``images`` are ``(file name, <img src> or None, selected)``.
+
+    Examples
+    --------
+    >>> row = thumbnails_html("c", [("c_360_01.jpg", "data:image/jpeg;base64,", True)])
+    >>> "c_360_01.jpg (selected)" in row
+    True
+    """
+    cells = []
+    for name, src, selected in images:
+        frame = "border:3px solid #1976d2" if selected else "border:3px solid transparent"
+        picture = (
+            f'<img src="{html.escape(src)}" alt="{html.escape(name)}" '
+            f'style="height:72px;display:block;{frame}">'
+            if src
+            else f'<span style="{frame}">{html.escape(name)}</span>'
+        )
+        caption = f"<br><small>{html.escape(name)}{' (selected)' if selected else ''}</small>"
+        cells.append(f'<div style="display:inline-block;margin:2px">{picture}{caption}</div>')
+    subtitle = f"<br><em>{html.escape(note)}</em>" if note else ""
+    return (
+        f'<div class="sv-thumbnails"><strong>{html.escape(title)}</strong>{subtitle}'
+        f"<div>{''.join(cells)}</div></div>"
+    )
+
+
+def files_table_html(
+    caption: str,
+    rows: Sequence[tuple[str | None, str, str, str, str, Sequence[tuple[str, str]]]],
+) -> str:
+    """A table of files: thumbnail, code, duration, extension, renditions and stream links.
+
+    ``rows`` are ``(<img src> or None, code, duration, extension, renditions, links)`` with
+    ``links`` as ``(text, url)`` pairs; ``caption`` says which page of how many files.
+
+    Examples
+    --------
+    >>> table = files_table_html("1 file", [(None, "1700000000-AbC123", "0:03", "mp4",
+    ...     "360p", [("HLS", "https://x/master.m3u8")])])
+    >>> "<td>1700000000-AbC123</td>" in table, ">HLS</a>" in table
+    (True, True)
+    """
+    body = []
+    for image, code, duration, extension, renditions, links in rows:
+        picture = (
+            f'<img src="{html.escape(image)}" alt="thumbnail of {html.escape(code)}" '
+            'style="height:48px">'
+            if image
+            else ""
+        )
+        anchors = " ".join(link_html(url, text) for text, url in links)
+        cells = (picture, html.escape(code), html.escape(duration), html.escape(extension))
+        tail = (html.escape(renditions), anchors)
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in (*cells, *tail)) + "</tr>")
+    head = "".join(
+        f"<th>{h}</th>" for h in ("", "code", "duration", "ext", "renditions", "streams")
+    )
+    return (
+        f'<div class="sv-files"><strong>{html.escape(caption)}</strong>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )

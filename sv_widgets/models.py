@@ -254,7 +254,13 @@ class FileInfo:
         fields = "".join(f"    {k}={v},\n" for k, v in self._fields())
         p.text("FileInfo(...)" if cycle else "FileInfo(\n" + fields + ")")
 
-    def _repr_html_(self) -> str:
+    def card_html(self, *, note: str | None = None) -> str:
+        """The file's card as standalone HTML: thumbnail, duration, renditions, stream links.
+
+        The thumbnail is inlined when :meth:`with_thumbnail_image` gave its bytes, else
+        linked. ``note`` is a line under the title. Jupyter shows this card for a
+        ``FileInfo``; the widgets leave it in saved notebooks.
+        """
         s = self.streams
         return file_card_html(
             title=self.code or "SpareVideos file",
@@ -265,7 +271,11 @@ class FileInfo:
             + [("webm", r.label, r.file) for r in s.webm],
             hls=s.hls,
             mpd=s.mpd,
+            note=note,
         )
+
+    def _repr_html_(self) -> str:
+        return self.card_html()
 
 
 @dataclass(frozen=True, order=True)

@@ -29,6 +29,7 @@ __all__ = [
     "FILE_CODE_EXAMPLE",
     "MAX_THUMBNAIL_HEIGHT",
     "MIN_THUMBNAIL_HEIGHT",
+    "STREAM_FORMATS",
     "is_file_code",
     "is_http_url",
     "thumbnail_height",
@@ -43,6 +44,10 @@ DEFAULT_THUMBNAIL_URL = "https://static.sparevideos.com/thumbnail"
 FILE_CODE = re.compile(r"[0-9]{1,12}-[A-Za-z0-9]{6}")
 #: The code the service's own document uses as its example.
 FILE_CODE_EXAMPLE = "1488633857-11PYNC"
+
+#: The stream formats a conversion makes, as people name them (the reply's ``streams`` keys
+#: are ``hls``, ``mpd``, ``mp4`` and ``webm``): adaptive first, as players prefer them.
+STREAM_FORMATS = ("hls", "dash", "mp4", "webm")
 
 #: The thumbnail service gives at least this many pixels high, whatever size is asked.
 MIN_THUMBNAIL_HEIGHT = 260

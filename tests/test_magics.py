@@ -181,8 +181,9 @@ def test_upload_info_thumbnails_files_play_delete(
     assert isinstance(info, FileInfo)
     assert (info.code, info.extension) == (code, "mp4")
     assert info.playtime == pytest.approx(3.0, abs=0.5)
-    # the card embeds the selected thumbnail's bytes: on Binder the URL is the kernel's localhost
-    assert info.thumbnail_jpeg == env.client(PUBLIC).thumbnail_image(code)
+    # the card embeds the selected thumbnail's bytes, small: on Binder the URL is the kernel's
+    # localhost, and a saved notebook shows the card with no service at all
+    assert info.thumbnail_jpeg == env.client(PUBLIC).thumbnail_image(code, size=260)
     assert 'src="data:image/jpeg;base64,' in info._repr_html_()
     raw = ip.run_line_magic("sv_info", f"{code} --json")
     assert raw["status"] == "success"
@@ -190,14 +191,15 @@ def test_upload_info_thumbnails_files_play_delete(
 
     gallery = ip.run_line_magic("sv_thumbnails", code)
     browser = ip.run_line_magic("sv_files", "--page-size 5")
-    player = ip.run_line_magic("sv_play", f"{code} --rendition 360")
+    player = ip.run_line_magic("sv_play", f"{code} --format mp4 --rendition 360")
     for widget in (gallery, browser, player):
         assert widget.wait_idle(60)
     assert type(gallery).__name__ == "ThumbnailGallery"
     assert gallery.value == f"{code}_360_03.jpg"  # the service's default selection
     assert type(browser).__name__ == "FileBrowser"
     assert code in browser.codes
-    assert (type(player).__name__, player.file_code, player.rendition) == ("Player", code, "360")
+    assert (type(player).__name__, player.file_code) == ("Player", code)
+    assert (player.format, player.rendition, player.src) == ("mp4", "360", info.streams.mp4[0].file)
     assert (gallery.error, browser.error, player.error) == ("", "", "")
 
     answers = iter(["n", "y"])
@@ -270,6 +272,7 @@ def test_conversion_timeout_returns_the_code_with_a_note(
         ("sv_info", "", "required: code"),
         ("sv_thumbnails", "1488633857-11PY", "not a file code"),
         ("sv_play", "x y", "unrecognized arguments"),
+        ("sv_play", "1488633857-11PYNC --format flv", "invalid choice: 'flv'"),
         ("sv_delete", "", "required: CODE"),
         ("sv_delete", "1488633857-11PYNC ../etc", "not a file code: '../etc'"),
         ("sv_files", "--page-size 0", "at least 1"),

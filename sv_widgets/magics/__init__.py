@@ -35,6 +35,7 @@ from sv_widgets.magics._command import arg, command
 from sv_widgets.magics._demo import demo_service
 from sv_widgets.magics._session import MagicSession, Status
 from sv_widgets.settings import SpareVideos
+from sv_widgets.wire import STREAM_FORMATS
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
@@ -152,10 +153,19 @@ class SpareVideosMagics(Magics):
         return _files.browser(self.session, args.page_size)
 
     @line_magic
-    @command(_CODE, arg("--rendition", metavar="LABEL", help="start with this rendition"))
+    @command(
+        _CODE,
+        arg(
+            "--format",
+            choices=("auto", *STREAM_FORMATS),
+            default="auto",
+            help="auto (HLS, else DASH, else MP4, as the browser can), hls, dash, mp4 or webm",
+        ),
+        arg("--rendition", metavar="LABEL", help="start with this rendition (e.g. 360)"),
+    )
     def sv_play(self, args: argparse.Namespace) -> Any:
-        """Play a converted file; returns the Player (rendition selectable)."""
-        return _files.play(self.session, args.code, rendition=args.rendition)
+        """Play a converted file; returns the Player (format and rendition selectable)."""
+        return _files.play(self.session, args.code, rendition=args.rendition, format=args.format)
 
     @line_magic
     @command(

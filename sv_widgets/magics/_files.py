@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 
 from sv_widgets.magics._command import api_errors
 from sv_widgets.magics._session import MagicSession
-from sv_widgets.wire import FILE_CODE_EXAMPLE, is_file_code
+from sv_widgets.wire import FILE_CODE_EXAMPLE, MIN_THUMBNAIL_HEIGHT, is_file_code
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.models import FileInfo
@@ -42,8 +42,10 @@ def info(session: MagicSession, code: str, *, raw: bool) -> FileInfo | dict[str,
             return None
     if raw:
         return dict(file_info.raw)
-    try:  # embed the image: the browser may not reach the thumbnail URL (Binder)
-        return file_info.with_thumbnail_image(client.thumbnail_image(code))
+    try:  # embed the image, small: the browser may not reach the thumbnail URL (Binder)
+        return file_info.with_thumbnail_image(
+            client.thumbnail_image(code, size=MIN_THUMBNAIL_HEIGHT)
+        )
     except SpareVideosError:
         return file_info  # the card links to the URL instead
 
@@ -70,14 +72,14 @@ def browser(session: MagicSession, page_size: int | None) -> Any:
         return FileBrowser(client, page_size=size, poll_interval=session.settings.poll_interval)
 
 
-def play(session: MagicSession, code: str, *, rendition: str | None) -> Any:
+def play(session: MagicSession, code: str, *, rendition: str | None, format: str = "auto") -> Any:
     """``%sv_play``: the player."""
     code = check_file_code(code)
     from sv_widgets.widgets import Player
 
     client = session.client()
     with api_errors():
-        return Player(client, code, rendition=rendition)
+        return Player(client, code, rendition=rendition, format=format)
 
 
 def delete(session: MagicSession, codes: list[str], *, confirm: bool) -> list[str]:

@@ -1,9 +1,30 @@
 // Player front end (anywidget ESM). Self-contained: no imports, no CDN.
-// Plays `src` in a <video>. A URL on a loopback host (the local emulator) is unreachable
-// from a browser on another machine (Binder, JupyterHub), so it is routed through the
-// Jupyter server with jupyter-server-proxy: {baseUrl}proxy/{host:}port/path.
+//
+// Plays one of a file's formats in a <video>:
+// - MP4 and WebM: the rendition's file, in the element itself.
+// - HLS and DASH: through Media Source Extensions with shaka-player, which the kernel sends
+//   once per page (a binary message; the package ships it, nothing comes from a CDN). Where
+//   the browser has native HLS but no Media Source Extensions, HLS plays natively, and
+//   pinning a rendition loads that rendition's own playlist.
+// A URL on a loopback host (the local emulator) is unreachable from a browser on another
+// machine (Binder, JupyterHub), so it is routed through the Jupyter server with
+// jupyter-server-proxy: {baseUrl}proxy/{host:}port/path.
+// When something fails, the URL is probed before anything is said: media that answers but
+// does not play is the browser's limit ("cannot play FORMAT"); media that does not answer is
+// gone or unreachable.
 
 const LOOPBACK = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
+const NAMES = { auto: "Auto", hls: "HLS", dash: "DASH", mp4: "MP4", webm: "WebM" };
+const PREFERENCE = ["hls", "dash", "mp4", "webm"];
+const TYPES = {
+  mp4: 'video/mp4; codecs="avc1.42E01E, mp4a.40.2"',
+  webm: 'video/webm; codecs="vp9, opus"',
+  hls: "application/vnd.apple.mpegurl",
+  mse: 'video/mp4; codecs="avc1.42E01E, mp4a.40.2"',
+};
+const VENDOR = "__svWidgetsPlayerLibrary";
+
+// ---------------------------------------------------------------------------- URLs
 
 function isLoopback(hostname) {
   return LOOPBACK.test(hostname);
@@ -34,6 +55,14 @@ export function proxiedUrl(src) {
   return `${jupyterBaseUrl()}proxy/${target}${u.pathname}${u.search}${u.hash}`;
 }
 
+function loopbackUrl(src) {
+  try {
+    return isLoopback(new URL(src).hostname);
+  } catch (_e) {
+    return false;
+  }
+}
+
 export function playableUrl(src, mode) {
   if (!src) return { url: "", proxied: false };
   let u;
@@ -49,7 +78,258 @@ export function playableUrl(src, mode) {
   return { url: src, proxied: false };
 }
 
-function render({ model, el }) {
+// ---------------------------------------------------------------------------- what plays
+
+// What this browser can play: MP4 (H.264/AAC), WebM (VP9/Opus), HLS natively, and Media
+// Source Extensions for H.264 (HLS and DASH through shaka-player).
+export function capabilities(video) {
+  const can = (type) => !!video.canPlayType && video.canPlayType(type) !== "";
+  const MS = window.MediaSource || window.ManagedMediaSource;
+  const mse = !!(MS && MS.isTypeSupported && MS.isTypeSupported(TYPES.mse));
+  const nativeHls = can(TYPES.hls);
+  return { mp4: can(TYPES.mp4), webm: can(TYPES.webm), hls: mse || nativeHls, dash: mse, mse, nativeHls };
+}
+
+// The format to play: the one asked for, or for "auto" the first the file has and the
+// browser can play, in the order HLS, DASH, MP4, WebM.
+export function chooseFormat(requested, formats, caps) {
+  if (requested && requested !== "auto") return requested;
+  return PREFERENCE.find((f) => formats.includes(f) && caps[f]) || "";
+}
+
+export function engineFor(format, caps) {
+  if (format === "mp4" || format === "webm") return caps[format] ? "progressive" : "";
+  if (format === "hls") return caps.mse ? "mse" : caps.nativeHls ? "native" : "";
+  if (format === "dash") return caps.mse ? "mse" : "";
+  return "";
+}
+
+// "this browser cannot play WebM (why); it can play MP4, HLS, DASH"
+export function cannotPlay(format, formats, caps, detail = "") {
+  const others = formats.filter((f) => f !== format && caps[f]).map((f) => NAMES[f]);
+  const can = others.length ? `it can play ${others.join(", ")}` : "it can play none of this file's other formats";
+  const why = detail ? ` (${detail})` : "";
+  return `this browser cannot play ${NAMES[format] || format}${why}; ${can}`;
+}
+
+function labelText(label) {
+  return /^\d+$/.test(label) ? `${label}p` : label;
+}
+
+// The progressive rendition a label asks for ("auto": the highest up to 720p).
+export function progressiveChoice(renditions, format, label) {
+  const items = renditions.filter((r) => r[format]);
+  const chosen = items.find((r) => r.label === label);
+  if (chosen) return chosen;
+  const fitting = items.filter((r) => Number(r.label) <= 720);
+  return fitting[0] || items[items.length - 1] || null;
+}
+
+// ---------------------------------------------------------------------------- diagnosis
+
+// host:port/path of a URL, the proxied one named by what it proxies.
+function where(url) {
+  try {
+    const u = new URL(url);
+    const m = u.pathname.match(/\/proxy\/(\d+\.\d+\.\d+\.\d+:\d+|\d+)(\/.*)$/);
+    if (m) return `${m[1].includes(":") ? m[1] : `localhost:${m[1]}`}${m[2]}`;
+    return `${u.host}${u.pathname}`;
+  } catch (_e) {
+    return url;
+  }
+}
+
+// Ask for the first byte: the media is there (the browser cannot play it) or it is not.
+export async function probe(url, proxied) {
+  try {
+    const reply = await fetch(url, { headers: { Range: "bytes=0-0" }, cache: "no-store" });
+    if (reply.ok) return { ok: true, status: reply.status };
+    return { ok: false, status: reply.status, reason: statusReason(reply.status, url, proxied) };
+  } catch (_e) {
+    const host = (() => { try { return new URL(url).host; } catch (_x) { return url; } })();
+    const reason = proxied
+      ? `no answer from the Jupyter server's proxy for ${where(url)}`
+      : `no answer from ${host} (the server stopped, or refused the connection)`;
+    return { ok: false, status: 0, reason };
+  }
+}
+
+function statusReason(status, url, proxied) {
+  if (status === 404 || status === 410) return `HTTP ${status} for ${where(url)} (the file was deleted?)`;
+  if (proxied && status >= 500) {
+    return `the Jupyter server's proxy answered HTTP ${status} for ${where(url)} (is the server behind it still running?)`;
+  }
+  return `HTTP ${status} for ${where(url)}`;
+}
+
+// ---------------------------------------------------------------------------- the library
+
+async function importLibrary(bytes) {
+  const code = new TextDecoder().decode(bytes);
+  // The build is UMD: given an `exports` object it fills it instead of touching globals.
+  const source = `const exports = {};\n${code}\nexport default exports;\n`;
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  try {
+    const shaka = (await import(url)).default;
+    shaka.polyfill.installAll();
+    return shaka;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+// shaka-player, asked of the kernel once per page (every player shares it).
+function library(model) {
+  const shared = globalThis[VENDOR] || (globalThis[VENDOR] = {});
+  if (!shared.promise) {
+    shared.promise = new Promise((resolve, reject) => {
+      const onMessage = (msg, buffers) => {
+        if (!msg || msg.type !== "vendor" || !buffers || !buffers.length) return;
+        model.off("msg:custom", onMessage);
+        importLibrary(buffers[0]).then(resolve, reject);
+      };
+      model.on("msg:custom", onMessage);
+      model.send({ type: "vendor-request" });
+    });
+    shared.promise.catch(() => { shared.promise = null; });
+  }
+  return shared.promise;
+}
+
+// ---------------------------------------------------------------------------- engines
+// Each engine: load(url, label) -> Promise, pin(label), active() -> {label, width, height},
+// labels() -> [label], destroy().
+
+function progressiveEngine(video) {
+  let loaded = false;
+  return {
+    kind: "progressive",
+    async load(url) {
+      loaded = true;
+      video.src = url;
+    },
+    pin() {},
+    labels: () => [],
+    active: () => null,
+    destroy() {
+      if (!loaded) return;
+      video.removeAttribute("src");
+      video.load();
+    },
+  };
+}
+
+function pickTrack(tracks, label) {
+  const height = Number(label);
+  const exact = tracks.filter((t) => t.height === height);
+  const pool = exact.length ? exact : tracks;
+  return pool.reduce((best, t) => (!best || t.bandwidth > best.bandwidth ? t : best), null);
+}
+
+async function mseEngine(model, video, hooks) {
+  const shaka = await library(model);
+  const player = new shaka.Player();
+  await player.attach(video);
+  player.configure({ streaming: { preferNativeHls: false } });
+  player.addEventListener("error", (event) => hooks.onError(event.detail));
+  for (const name of ["adaptation", "variantchanged", "trackschanged"]) {
+    player.addEventListener(name, () => hooks.onChange());
+  }
+  const tracks = () => player.getVariantTracks().filter((t) => t.height);
+  return {
+    kind: "mse",
+    async load(url, label) {
+      await player.load(url);
+      this.pin(label);
+    },
+    pin(label) {
+      const auto = !label || label === "auto";
+      player.configure({ abr: { enabled: auto } });
+      if (!auto) {
+        const track = pickTrack(tracks(), label);
+        if (track && !track.active) player.selectVariantTrack(track, true);
+      }
+      hooks.onChange();
+    },
+    labels: () => [...new Set(tracks().map((t) => String(t.height)))].sort((a, b) => b - a),
+    active() {
+      const track = tracks().find((t) => t.active);
+      return track ? { label: String(track.height), width: track.width, height: track.height } : null;
+    },
+    destroy() {
+      return player.destroy();
+    },
+  };
+}
+
+// Variants of an HLS master playlist: [{label, width, height, url}].
+export function parseMaster(text, base) {
+  const lines = text.split(/\r?\n/);
+  const variants = [];
+  lines.forEach((line, i) => {
+    const m = line.match(/^#EXT-X-STREAM-INF:.*RESOLUTION=(\d+)x(\d+)/);
+    const uri = (lines.slice(i + 1).find((l) => l.trim() && !l.startsWith("#")) || "").trim();
+    if (m && uri) {
+      variants.push({ label: m[2], width: Number(m[1]), height: Number(m[2]), url: new URL(uri, base).href });
+    }
+  });
+  return variants;
+}
+
+function nativeHlsEngine(video) {
+  let master = "";
+  let variants = [];
+  return {
+    kind: "native",
+    async load(url, label) {
+      master = url;
+      try {
+        const reply = await fetch(url, { cache: "no-store" });
+        variants = reply.ok ? parseMaster(await reply.text(), url) : [];
+      } catch (_e) {
+        variants = []; // the element reports what it finds; pinning is then unavailable
+      }
+      this.pin(label);
+    },
+    pin(label) {
+      const variant = variants.find((v) => v.label === label);
+      const next = variant ? variant.url : master;
+      if (video.currentSrc !== next) video.src = next;
+    },
+    labels: () => variants.map((v) => v.label),
+    active: () => null,
+    destroy() {
+      if (!master) return;
+      video.removeAttribute("src");
+      video.load();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- the view
+
+function makeSelect(name) {
+  const label = document.createElement("label");
+  label.textContent = `${name} `;
+  const select = document.createElement("select");
+  select.className = `sv-player-${name.toLowerCase()}`;
+  select.setAttribute("aria-label", name);
+  label.appendChild(select);
+  return { label, select };
+}
+
+function options(select, items, value) {
+  select.replaceChildren(...items.map(([v, text, disabled]) => {
+    const o = document.createElement("option");
+    o.value = v;
+    o.textContent = text;
+    o.disabled = !!disabled;
+    return o;
+  }));
+  select.value = value;
+}
+
+function buildView(el) {
   const root = document.createElement("div");
   root.className = "sv-player";
   const video = document.createElement("video");
@@ -58,84 +338,196 @@ function render({ model, el }) {
   video.playsInline = true;
   const bar = document.createElement("div");
   bar.className = "sv-player-bar";
-  const label = document.createElement("label");
-  label.textContent = "Rendition ";
-  const selector = document.createElement("select");
-  selector.className = "sv-player-rendition";
-  selector.setAttribute("aria-label", "Rendition");
-  label.appendChild(selector);
+  const format = makeSelect("Format");
+  const rendition = makeSelect("Rendition");
   const note = document.createElement("span");
   note.className = "sv-player-note";
   note.setAttribute("role", "status");
-  bar.append(label, note);
+  bar.append(format.label, rendition.label, note);
   root.append(video, bar);
   el.appendChild(root);
+  return { root, video, note, formatSelect: format.select, renditionSelect: rendition.select };
+}
 
+function render({ model, el }) {
+  const view = buildView(el);
+  const { root, video, note } = view;
+  const caps = capabilities(video);
+  const state = {
+    engine: null, generation: 0, format: "", url: "", proxied: false,
+    triedProxy: false, failed: false, diagnosing: false, reported: "",
+  };
   let posterUrl = null;
-  let triedProxy = false;
-  let current = { url: "", proxied: false };
 
-  selector.addEventListener("change", () => {
-    model.set("rendition", selector.value);
-    model.save_changes();
-  });
-
-  video.addEventListener("loadedmetadata", () => {
-    root.dataset.state = "ready";
-    note.textContent = current.proxied ? "via the Jupyter server" : "";
-  });
-  video.addEventListener("error", () => {
-    if (!current.proxied && !triedProxy && model.get("proxy") === "auto") {
-      let loopback = false;
-      try { loopback = isLoopback(new URL(model.get("src")).hostname); } catch (_e) { /* not a URL */ }
-      if (loopback) {
-        triedProxy = true; // the direct URL failed: try through the Jupyter server once
-        load(proxiedUrl(model.get("src")), true);
-        return;
-      }
-    }
-    const err = video.error;
-    const message = err ? `media error ${err.code}${err.message ? ": " + err.message : ""}` : "unknown";
-    root.dataset.state = "error";
-    note.textContent = `Could not load the video (${message}).`;
-    model.send({ type: "media-error", message });
-  });
-
-  function load(url, proxied) {
-    const wasPlaying = !video.paused;
-    const at = video.currentTime || 0;
-    current = { url, proxied };
-    root.dataset.state = "loading";
-    video.src = url;
-    video.dataset.proxied = proxied ? "true" : "false";
-    if (at > 0) {
-      video.addEventListener("loadedmetadata", () => {
-        video.currentTime = Math.min(at, video.duration || at);
-        if (wasPlaying) video.play().catch(() => {});
-      }, { once: true });
-    }
+  function say(text, kind = "") {
+    note.textContent = text;
+    root.dataset.state = kind || root.dataset.state;
   }
 
-  function drawSource() {
-    triedProxy = false;
-    const next = playableUrl(model.get("src"), model.get("proxy"));
-    if (!next.url) {
-      video.removeAttribute("src");
+  function describe() {
+    const active = state.engine && state.engine.active();
+    const width = video.videoWidth;
+    const height = video.videoHeight;
+    const label = active ? active.label : height ? String(height) : "";
+    const pinned = model.get("rendition");
+    const mode = state.engine && state.engine.kind !== "progressive" ? (pinned === "auto" ? "auto" : "pinned") : "";
+    const size = width ? ` (${width}×${height})` : "";
+    const parts = [NAMES[state.format], label ? `${labelText(label)}${size}` : "", mode, state.proxied ? "via the Jupyter server" : ""];
+    return { label, width, height, text: parts.filter(Boolean).join(" · ") };
+  }
+
+  function report() {
+    if (state.failed || !video.videoWidth) return;
+    const d = describe();
+    say(d.text, "playing");
+    root.dataset.rendition = d.label;
+    drawRenditions();
+    const key = `${state.format}|${d.label}|${d.width}x${d.height}|${state.url}`;
+    if (key === state.reported) return;
+    state.reported = key;
+    model.send({
+      type: "playing",
+      format: state.format,
+      engine: state.engine ? state.engine.kind : "",
+      rendition: d.label,
+      width: d.width,
+      height: d.height,
+      url: state.url,
+    });
+  }
+
+  async function fail(kind, message) {
+    state.failed = true;
+    root.dataset.state = "error";
+    root.dataset.errorKind = kind;
+    say(message, "error");
+    model.send({ type: "media-error", kind, message, format: state.format, url: state.url });
+  }
+
+  // Something did not play: retry through the proxy once, else probe and say why.
+  async function diagnose(url, detail, generation) {
+    if (generation !== state.generation || state.failed || state.diagnosing) return;
+    const src = sourceUrl();
+    if (!state.proxied && !state.triedProxy && model.get("proxy") === "auto" && loopbackUrl(src)) {
+      state.triedProxy = true; // the direct URL failed: try through the Jupyter server once
+      start(true);
       return;
     }
-    if (next.url !== current.url) load(next.url, next.proxied);
+    state.diagnosing = true;
+    const result = await probe(url || state.url, state.proxied);
+    if (generation !== state.generation) return;
+    if (result.ok) {
+      fail("format", cannotPlay(state.format, model.get("formats") || [], caps, detail));
+    } else {
+      fail("unreachable", `the media is gone or unreachable: ${result.reason}`);
+    }
   }
 
-  function drawSelector() {
-    const items = model.get("renditions") || [];
-    selector.replaceChildren(...items.map((r) => {
-      const o = document.createElement("option");
-      o.value = r.label;
-      o.textContent = /^\d+$/.test(r.label) ? `${r.label}p` : r.label;
-      return o;
-    }));
-    selector.value = model.get("rendition");
-    selector.disabled = items.length < 2;
+  function sourceUrl() {
+    const format = state.format;
+    if (format === "hls" || format === "dash") return (model.get("manifests") || {})[format] || "";
+    const choice = progressiveChoice(model.get("renditions") || [], format, model.get("rendition"));
+    return choice ? choice[format] : "";
+  }
+
+  function resumeAt() {
+    const at = video.currentTime || 0;
+    const playing = !video.paused && !video.ended;
+    if (at <= 0 && !playing) return;
+    video.addEventListener("loadedmetadata", () => {
+      if (at > 0) video.currentTime = Math.min(at, video.duration || at);
+      if (playing) video.play().catch(() => {});
+    }, { once: true });
+  }
+
+  async function teardown() {
+    const engine = state.engine;
+    state.engine = null;
+    if (engine) await engine.destroy();
+  }
+
+  async function start(viaProxy = false) {
+    const generation = ++state.generation;
+    const formats = model.get("formats") || [];
+    if (!formats.length) return;
+    state.failed = false;
+    state.diagnosing = false;
+    state.reported = "";
+    delete root.dataset.errorKind;
+    state.format = chooseFormat(model.get("format"), formats, caps);
+    root.dataset.format = state.format;
+    drawFormats();
+    drawRenditions();
+    const kind = engineFor(state.format, caps);
+    if (!state.format || !kind) {
+      await teardown();
+      fail("format", cannotPlay(state.format || model.get("format"), formats, caps));
+      return;
+    }
+    const src = sourceUrl();
+    const target = viaProxy ? { url: proxiedUrl(src), proxied: true } : playableUrl(src, model.get("proxy"));
+    if (!viaProxy) state.triedProxy = false;
+    state.url = target.url;
+    state.proxied = target.proxied;
+    video.dataset.proxied = target.proxied ? "true" : "false";
+    root.dataset.engine = kind;
+    root.dataset.state = "loading";
+    say(kind === "mse" && !(globalThis[VENDOR] || {}).promise ? "Loading the HLS/DASH player…" : "Loading…");
+    resumeAt();
+    await teardown();
+    try {
+      const engine = await makeEngine(kind, generation);
+      if (generation !== state.generation) {
+        await engine.destroy();
+        return;
+      }
+      state.engine = engine;
+      await engine.load(target.url, model.get("rendition"));
+    } catch (error) {
+      if (generation === state.generation) diagnose(target.url, describeError(error), generation);
+    }
+  }
+
+  function makeEngine(kind, generation) {
+    if (kind === "progressive") return Promise.resolve(progressiveEngine(video));
+    if (kind === "native") return Promise.resolve(nativeHlsEngine(video));
+    return mseEngine(model, video, {
+      onChange: () => { if (generation === state.generation) report(); },
+      onError: (detail) => onLibraryError(detail, generation),
+    });
+  }
+
+  function onLibraryError(detail, generation) {
+    if (generation !== state.generation) return;
+    const network = detail && detail.category === 1 && detail.data && typeof detail.data[0] === "string";
+    diagnose(network ? detail.data[0] : state.url, describeError(detail), generation);
+  }
+
+  function describeError(error) {
+    if (!error) return "";
+    if (typeof error.code === "number" && typeof error.category === "number") {
+      return `shaka-player error ${error.code}`;
+    }
+    return String(error.message || error);
+  }
+
+  function drawFormats() {
+    const formats = model.get("formats") || [];
+    const items = [["auto", state.format && model.get("format") === "auto" ? `Auto (${NAMES[state.format]})` : "Auto"]];
+    for (const f of formats) items.push([f, caps[f] ? NAMES[f] : `${NAMES[f]} (not in this browser)`]);
+    options(view.formatSelect, items, model.get("format"));
+    view.formatSelect.disabled = formats.length < 1;
+  }
+
+  function drawRenditions() {
+    const adaptive = state.format === "hls" || state.format === "dash";
+    const labels = adaptive && state.engine && state.engine.labels().length
+      ? state.engine.labels()
+      : (model.get("renditions") || []).filter((r) => !adaptive ? r[state.format] : true).map((r) => r.label);
+    const current = describe().label;
+    const auto = current ? `Auto (${labelText(current)})` : "Auto";
+    options(view.renditionSelect, [["auto", auto], ...labels.map((l) => [l, labelText(l)])], model.get("rendition"));
+    view.renditionSelect.disabled = labels.length < 2 && !adaptive;
   }
 
   function drawPoster() {
@@ -152,30 +544,77 @@ function render({ model, el }) {
   function drawStatus() {
     const status = model.get("status");
     root.dataset.status = status;
-    if (status === "error") note.textContent = model.get("error");
-    else if (status === "loading") note.textContent = "Loading…";
-    else if (!video.error) note.textContent = current.proxied ? "via the Jupyter server" : "";
+    if (status === "error") {
+      root.dataset.state = "error";
+      note.textContent = model.get("error");
+    } else if (status === "loading") {
+      note.textContent = "Loading…";
+    }
+  }
+
+  function onRendition() {
+    drawRenditions();
+    const engine = state.engine;
+    if (engine && engine.kind === "mse") {
+      engine.pin(model.get("rendition"));
+    } else if (engine && engine.kind === "native") {
+      resumeAt(); // a rendition of native HLS is another playlist: keep the position
+      engine.pin(model.get("rendition"));
+    } else if (state.format === "mp4" || state.format === "webm") {
+      const next = playableUrl(sourceUrl(), model.get("proxy")).url;
+      if (next && next !== state.url) schedule();
+    }
+  }
+
+  view.formatSelect.addEventListener("change", () => {
+    model.set("format", view.formatSelect.value);
+    model.save_changes();
+  });
+  view.renditionSelect.addEventListener("change", () => {
+    model.set("rendition", view.renditionSelect.value);
+    model.save_changes();
+  });
+  video.addEventListener("loadedmetadata", report);
+  video.addEventListener("resize", report);
+  video.addEventListener("playing", report);
+  video.addEventListener("error", () => {
+    if (!state.engine || state.engine.kind === "mse") return; // the library reports its own
+    const err = video.error;
+    const detail = err ? `media error ${err.code}${err.message ? ": " + err.message : ""}` : "";
+    diagnose(state.url, detail, state.generation);
+  });
+
+  // One update from the kernel changes several traits at once: start once for all of them.
+  let scheduled = false;
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      start();
+    });
   }
 
   const events = {
-    "change:src": drawSource,
-    "change:proxy": drawSource,
-    "change:renditions": drawSelector,
-    "change:rendition": drawSelector,
+    "change:format": schedule,
+    "change:formats": schedule,
+    "change:manifests": schedule,
+    "change:renditions": schedule,
+    "change:proxy": schedule,
+    "change:rendition": onRendition,
     "change:poster": drawPoster,
     "change:status": drawStatus,
     "change:error": drawStatus,
   };
   for (const [name, fn] of Object.entries(events)) model.on(name, fn);
-  drawSelector();
   drawPoster();
-  drawSource();
   drawStatus();
+  schedule();
 
   return () => {
     for (const [name, fn] of Object.entries(events)) model.off(name, fn);
-    video.removeAttribute("src");
-    video.load();
+    state.generation += 1;
+    teardown();
     if (posterUrl) URL.revokeObjectURL(posterUrl);
   };
 }
