@@ -115,12 +115,10 @@ def _settle(upload: Upload, outcome: UploadOutcome) -> None:
 
 
 def _show(uploads: Sequence[Upload], display: Callable[[Any], None]) -> None:
-    import ipywidgets
-
     from sv_widgets.widgets import UploadProgress
 
-    views = [UploadProgress.showing(upload) for upload in uploads]
-    display(views[0] if len(views) == 1 else ipywidgets.VBox(views))
+    for upload in uploads:  # one output each: each keeps its own saved HTML up to date
+        display(UploadProgress.showing(upload))
 
 
 def run_uploads(

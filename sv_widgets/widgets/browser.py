@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 from traitlets import Bool, Int, List, Unicode, observe
 
+from sv_widgets.display import files_table_html, format_duration, format_renditions, image_src
 from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._confirm import DeleteConfirmation
 from sv_widgets.widgets._listing import CodeIndex, Window
 from sv_widgets.widgets._rows import COLUMNS, FileRow, RowData
+from sv_widgets.widgets._static import with_static_html
 from sv_widgets.widgets._tasks import Quiet, Runner, close_descendants, set_traits
 from sv_widgets.widgets.gallery import ThumbnailGallery
 from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from sv_widgets.client import Client
 
 __all__ = ["FileBrowser"]
+
+_STATIC_WAIT_S = 10.0  # how long a display waits for the page's rows
 
 
 class FileBrowser(W.VBox):  # type: ignore[misc]
@@ -409,6 +413,22 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
     def __repr__(self) -> str:
         return f"<FileBrowser: {len(self.codes)} files, {len(self.selected)} selected>"
 
+    # -- static output ------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+
+    def _static_html(self) -> str:
+        """What a saved notebook shows: the page's files with thumbnails and stream links."""
+        self.wait_idle(_STATIC_WAIT_S)
+        with self._lock:
+            data = {code: self._data.get(code) for code in self.codes}
+            thumbs = {code: self._thumbs.get(code) for code in self.codes}
+        rows = [_static_row(code, data[code], thumbs[code]) for code in self.codes]
+        caption = self._page_label.value or "Files"
+        if not self.codes:
+            caption += " · No files match this filter." if self.filter else " · No files yet."
+        return files_table_html(f"File browser · {caption}", rows)
+
     def close(self) -> None:
         """Stop background work and close the widget and its rows."""
         with self._lock:
@@ -430,3 +450,20 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
     def _show_error(self, exc: BaseException) -> None:
         set_traits(self, status="error", error=summarize(exc))
         self._draw_message(f"Unexpected error: {html.escape(summarize(exc))}", error=True)
+
+
+def _static_row(
+    code: str, data: RowData | None, thumbnail: bytes | None
+) -> tuple[str | None, str, str, str, str, list[tuple[str, str]]]:
+    """One file as :func:`~sv_widgets.display.files_table_html` takes it."""
+    info = data.info if data is not None else None
+    if info is None:
+        state = "loading" if data is None else f"{data.label} {data.message}".strip()
+        return None, code, "", "", state, []
+    s = info.streams
+    links = [(label, url) for label, url in (("HLS", s.hls), ("DASH", s.mpd)) if url]
+    links += [(f"MP4 {r.label}p", r.file) for r in s.mp4]
+    links += [(f"WebM {r.label}p", r.file) for r in s.webm]
+    image = image_src(thumbnail, None) if data is not None and data.state == "ready" else None
+    renditions = format_renditions([r.label for r in s.mp4])
+    return image, code, format_duration(info.playtime), info.extension, renditions, links

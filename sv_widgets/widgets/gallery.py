@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 from traitlets import Dict, Int, List, Unicode, observe
 
+from sv_widgets.display import image_src, status_html, thumbnails_html
 from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._cache import thumbnail_cache
+from sv_widgets.widgets._static import with_static_html
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
 from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["ThumbnailGallery"]
 
 _STATIC = Path(__file__).parent / "static"
+_STATIC_WAIT_S = 10.0  # how long a display waits for the list and the images
 
 
 class ThumbnailGallery(anywidget.AnyWidget):
@@ -130,6 +133,25 @@ class ThumbnailGallery(anywidget.AnyWidget):
         self._runner.shutdown()
         self._saver.shutdown()
         super().close()
+
+    # -- static output ------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+
+    def _static_html(self) -> str:
+        """What a saved notebook shows: the selected thumbnail's row, images inlined."""
+        self.wait_idle(_STATIC_WAIT_S)
+        title = f"Thumbnails of {self.file_code}"
+        if not self.thumbnails:
+            return status_html(title, self.error or "loading…", error=self.status == "error")
+        heights = {t["name"]: t["height"] for t in self.thumbnails}
+        height = heights.get(self.value) or max(heights.values())
+        row = [t["name"] for t in self.thumbnails if t["height"] == height]
+        images = [(n, image_src(self.images.get(n), None), n == self.value) for n in row]
+        note = f"{len(self.thumbnails)} thumbnails; the {height}p row"
+        if self.value:
+            note += f"; selected: {self.value}"
+        return thumbnails_html(title, images, note=note)
 
     # -- front end -> Python ------------------------------------------------------------
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:

@@ -15,9 +15,10 @@ from typing import IO, TYPE_CHECKING, Any
 import ipywidgets as W
 from traitlets import Float, Int, Unicode, dlink
 
-from sv_widgets.display import format_bytes, format_duration, format_rate
+from sv_widgets.display import format_bytes, format_duration, format_rate, status_html
 from sv_widgets.errors import UploadCancelled
 from sv_widgets.uploads import TERMINAL_PHASES, Upload, UploadOptions, run_text, status_line
+from sv_widgets.widgets._static import StaticDisplay, with_static_html
 from sv_widgets.widgets._tasks import close_descendants, set_traits
 
 if TYPE_CHECKING:
@@ -162,7 +163,10 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         state = upload.state
         for name in _MIRRORED:
             dlink((state, name), (self, name))
+        self._static = StaticDisplay()
+        self._static_phase = ""
         state.observe(lambda _c: self._draw(), names="revision")
+        state.observe(lambda _c: self._settle_static(), names="revision")
         self._draw()
 
     # -- public actions -----------------------------------------------------------------
@@ -265,3 +269,36 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"<UploadProgress {status_line(self.upload.state)}>"
+
+    # -- static output ------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+
+    def _ipython_display_(self) -> None:
+        """Display with a display id, so the saved HTML can follow the upload to its end."""
+        self._static.show(self._repr_mimebundle_())
+
+    def _settle_static(self) -> None:
+        """Once the upload ends, give every display of it the final HTML (code, thumbnail)."""
+        phase = self.upload.state.phase
+        if phase in TERMINAL_PHASES and phase != self._static_phase and self._static.shown:
+            self._static_phase = phase
+            self._static.refresh(self._repr_mimebundle_())
+
+    def _static_html(self) -> str:
+        """What a saved notebook shows: the file's card once ready, else where it stands."""
+        state = self.upload.state
+        name = state.name or "upload"
+        if state.phase == "ready" and state.info is not None:
+            info = state.info
+            if state.thumbnail:
+                info = info.with_thumbnail_image(state.thumbnail)
+            size = f" ({format_bytes(state.total)})" if state.total else ""
+            return str(info.card_html(note=f"uploaded {name}{size}"))
+        if state.phase == "ready":
+            return status_html(name, f"uploaded as {state.file_code}")
+        if state.phase == "failed":
+            return status_html(name, state.error, error=True)
+        if state.phase == "cancelled":
+            return status_html(name, state.state or "cancelled")
+        return status_html(name, f"{state.phase}…")

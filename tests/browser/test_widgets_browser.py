@@ -233,6 +233,20 @@ def test_sv_upload_shows_progress_to_the_end_and_the_new_code(
 
     upload = wait_for_widget(page, ".sv-upload-progress", cell_index=1)
     expect(upload).to_contain_text("upload-clip.mp4")
+    # The saved HTML was replaced once the upload ended (a display update): the live widget
+    # is drawn again from the same model, once, with nothing left of the first drawing.
+    expect(cell_output(page, 1).locator(".sv-upload-progress")).to_have_count(1)
+    html = page.evaluate(
+        """(index) => {
+          const panel = [...window.jupyterapp.shell.widgets('main')]
+            .find(w => w.context && w.context.path === window.__svNotebookPath);
+          const outputs = panel.content.widgets[index].model.outputs.toJSON();
+          return outputs.map(o => (o.data || {})['text/html'] || '').join('');
+        }""",
+        1,
+    )
+    assert f"<strong>{code}</strong>" in html, html[:300]
+    assert 'src="data:image/jpeg;base64,' in html
     bar = upload.locator(".progress-bar")
     expect(bar).to_have_attribute("style", re.compile(r"width:\s*100%"))
     expect(bar).to_have_class(re.compile(r"progress-bar-success"))
