@@ -25,7 +25,8 @@ from sv_widgets.widgets import FileBrowser, ThumbnailGallery, UploadProgress
 
 PRIVATE = "static-private-key-SVMARKER-0123"
 DATA_IMAGE = re.compile(r'<img src="data:image/jpeg;base64,[A-Za-z0-9+/=]{100,}"')
-TOKEN = re.compile(r"[A-Za-z0-9+/_-]{20,}\.[0-9a-f]{64}")
+# a signed token: base64 "." hex HMAC (the look-behind keeps long base64 images linear)
+TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}\.[0-9a-f]{64}")
 VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -160,6 +161,28 @@ def test_an_upload_replaces_its_html_when_it_ends(
     assert DATA_IMAGE.search(html)
     assert f'href="{info.streams.mp4[0].file}"' in html
     upload.close()
+
+
+def test_a_gallery_html_follows_a_saved_selection(shell: InteractiveShell, client: Client) -> None:
+    code = converted(client)
+    gallery = ThumbnailGallery(client, code)
+    with Published(shell) as published:
+        from IPython.display import display
+
+        display(gallery)
+        gallery.select(f"{code}_480_02.jpg")
+        assert gallery.wait_idle(30)
+        assert gallery.status == "saved"
+        gallery.select(f"{code}_9999_01.jpg")  # refused: the HTML keeps the saved choice
+        assert gallery.wait_idle(30)
+        assert gallery.status == "error"
+    first, *updates = published.messages
+    assert f"{code}_720_03.jpg (selected)" in standalone(first["data"]["text/html"])
+    assert [(m["update"], m["transient"]) for m in updates] == [(True, first["transient"])]
+    html = standalone(updates[0]["data"]["text/html"])
+    assert f"{code}_480_02.jpg (selected)" in html
+    assert len(DATA_IMAGE.findall(html)) == 5  # now the 480p row
+    gallery.close()
 
 
 def test_a_failed_upload_leaves_its_reason(emulator: Emulator, tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ and Notebook still draw the live widget (its mimetype ranks first), and static v
 cannot, show the HTML. The HTML comes from :mod:`sv_widgets.display` (images inlined as data
 URLs, no script, no stylesheet) and holds no key or token: only what the widget shows.
 
-A widget whose state keeps changing long after it is displayed (an upload) displays itself
-with a display id and replaces its HTML once it settles: :class:`StaticDisplay`.
+A widget whose state changes after it is displayed in a way the HTML should follow (an upload
+that ends, a gallery whose selection is saved) displays itself with a display id and
+replaces its HTML once it settles: :class:`StaticDisplay`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from traitlets import Dict, Int, List, Unicode, observe
 from sv_widgets.display import image_src, status_html, thumbnails_html
 from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._cache import thumbnail_cache
-from sv_widgets.widgets._static import with_static_html
+from sv_widgets.widgets._static import StaticDisplay, with_static_html
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
 from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
 
@@ -103,6 +103,7 @@ class ThumbnailGallery(anywidget.AnyWidget):
         self._choices = 0
         self._saves = 0
         self._quiet = Quiet()
+        self._static = StaticDisplay()
         self._publish = Coalescer(0.1, self._flush_images)
         self.on_msg(self._on_msg)
         self.reload()
@@ -136,11 +137,18 @@ class ThumbnailGallery(anywidget.AnyWidget):
 
     # -- static output ------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self.wait_idle(_STATIC_WAIT_S)  # the list and the images, so the HTML has them
+        return self._bundle(**kwargs)
+
+    def _bundle(self, **kwargs: Any) -> Any:
         return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+
+    def _ipython_display_(self) -> None:
+        """Display with a display id, so the saved HTML can follow the selection."""
+        self._static.show(self._repr_mimebundle_())
 
     def _static_html(self) -> str:
         """What a saved notebook shows: the selected thumbnail's row, images inlined."""
-        self.wait_idle(_STATIC_WAIT_S)
         title = f"Thumbnails of {self.file_code}"
         if not self.thumbnails:
             return status_html(title, self.error or "loading…", error=self.status == "error")
@@ -273,6 +281,8 @@ class ThumbnailGallery(anywidget.AnyWidget):
         self._saves += 1
         if self.value == name:
             set_traits(self, status="saved", saving="", message=f"Saved: {name} is the thumbnail.")
+            if self._static.shown:  # the saved notebook shows the new selection too
+                self._static.refresh(self._bundle())
 
     def _show_error(self, exc: BaseException) -> None:
         set_traits(

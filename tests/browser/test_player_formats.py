@@ -224,7 +224,7 @@ def test_each_format_plays_directly_and_through_the_proxy(
     assert not [u for u in log.urls if "/proxy/" not in u and not u.startswith(clip.base_url)]
     run_cell_until(page, 3, f"{fmt} 480 {fmt} 480")  # the kernel hears what plays
     if fmt == "hls":
-        save_screenshot(cell_output(page, 1), "player-hls", docs=True)
+        save_screenshot(cell_output(page, 1), "player-hls")
 
 
 def test_auto_plays_the_adaptive_stream_and_the_rendition_can_be_pinned(

@@ -141,6 +141,9 @@ def test_gallery_images_load_and_a_click_selects_on_the_server(
         return next(t.file_name for t in client.thumbnails(code) if t.selected)
 
     wait_until(lambda: server_selection() == target, f"{target} selected on the service")
+    # The saved HTML follows the selection (a display update): the gallery is drawn once.
+    expect(cell_output(page, 1).locator(".sv-gallery")).to_have_count(1)
+    expect(gallery.locator("button.sv-thumb.sv-selected")).to_have_attribute("data-name", target)
     assert client.file_info(code).thumbnail is not None
     run_cell_until(page, 2, target)  # and Python's gallery.value agrees
 
