@@ -50,10 +50,10 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-def converted(emu: Emulator) -> str:
+def converted(emu: Emulator, **flags: bool) -> str:
     client = emu.client(ACCOUNT)
     code: str = client.upload(io.BytesIO(b"canned: conversions are fast"))
-    client.convert(code)
+    client.convert(code, **flags)
     client.wait_for_conversion(code, timeout=60, poll=0.1)
     client.close()
     return code
@@ -76,6 +76,24 @@ def failed_player(page: Page, index: int) -> Locator:
     player = wait_for_widget(page, ".sv-player", cell_index=index)
     expect(player).to_have_attribute("data-state", "error")
     return player
+
+
+def test_only_the_files_formats_are_offered(
+    page: Page, jupyter_lab: JupyterServer, emulator: Emulator
+) -> None:
+    code = converted(emulator, mp4_only=True)
+    cells = [f"Player(client, {code!r})", f"Player(client, {code!r}, format='dash')"]
+    start(page, jupyter_lab, emulator, "errors-mp4-only.ipynb", cells)
+    run_cell(page, 1)
+    run_cell(page, 2)
+    player = wait_for_widget(page, ".sv-player", cell_index=1)
+    expect(player.locator("select.sv-player-format option")).to_have_text(["Auto (MP4)", "MP4"])
+    expect(player).to_have_attribute("data-state", "playing")
+    asked = failed_player(page, 2)
+    expect(asked.locator(".sv-player-note")).to_have_text(
+        "this file has no DASH stream; it has MP4"
+    )
+    expect(asked.locator("video")).not_to_have_attribute("src", re.compile("."))
 
 
 WEBM_UNPLAYABLE = """

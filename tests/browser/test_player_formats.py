@@ -228,13 +228,14 @@ def test_each_format_plays_directly_and_through_the_proxy(
 
 
 def test_auto_plays_the_adaptive_stream_and_the_rendition_can_be_pinned(
-    page: Page, jupyter_lab: JupyterServer, clip: Clip
+    page: Page, jupyter: JupyterServer, clip: Clip
 ) -> None:
-    """``format="auto"``: HLS through Media Source Extensions in Chromium; ABR, then pinned."""
-    name = "formats-auto.ipynb"
-    notebook(jupyter_lab, name, clip, [f"player = Player(client, {clip.code!r})\nplayer"])
+    """``format="auto"``: HLS through Media Source Extensions in Chromium; ABR, then pinned.
+    In JupyterLab and in Notebook 7."""
+    name = f"formats-auto-{jupyter.app}.ipynb"
+    notebook(jupyter, name, clip, [f"player = Player(client, {clip.code!r})\nplayer"])
     log = MediaLog(page, clip.code)
-    open_with_clip(page, jupyter_lab, name, clip)
+    open_with_clip(page, jupyter, name, clip)
     player = wait_for_widget(page, ".sv-player", cell_index=1)
     expect(player).to_have_attribute("data-format", "hls")
     expect(player).to_have_attribute("data-engine", "mse")

@@ -449,7 +449,14 @@ function render({ model, el }) {
   async function start(viaProxy = false) {
     const generation = ++state.generation;
     const formats = model.get("formats") || [];
+    const requested = model.get("format");
     if (!formats.length) return;
+    if (requested !== "auto" && !formats.includes(requested)) {
+      await teardown(); // the kernel says why ("this file has no DASH stream; ...")
+      drawFormats();
+      drawStatus();
+      return;
+    }
     state.failed = false;
     state.diagnosing = false;
     state.reported = "";
@@ -465,6 +472,11 @@ function render({ model, el }) {
       return;
     }
     const src = sourceUrl();
+    if (!src) {
+      await teardown();
+      fail("unreachable", `the service gave no ${NAMES[state.format]} URL for this file`);
+      return;
+    }
     const target = viaProxy ? { url: proxiedUrl(src), proxied: true } : playableUrl(src, model.get("proxy"));
     if (!viaProxy) state.triedProxy = false;
     state.url = target.url;
