@@ -198,6 +198,7 @@ def test_a_deleted_file_is_gone_not_a_format_error(
             r"\(is the server behind it still running\?\)",
         ),
     ],
+    ids=["direct", "proxied"],
 )
 def test_a_stopped_server_is_unreachable_not_a_format_error(
     page: Page, jupyter_lab: JupyterServer, emulator: Emulator, proxy: str, seen: str

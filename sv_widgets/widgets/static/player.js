@@ -349,88 +349,169 @@ function buildView(el) {
   return { root, video, note, formatSelect: format.select, renditionSelect: rendition.select };
 }
 
-function render({ model, el }) {
-  const view = buildView(el);
-  const { root, video, note } = view;
-  const caps = capabilities(video);
-  const state = {
-    engine: null, generation: 0, format: "", url: "", proxied: false,
-    triedProxy: false, failed: false, diagnosing: false, reported: "",
-  };
-  let posterUrl = null;
-
-  function say(text, kind = "") {
-    note.textContent = text;
-    root.dataset.state = kind || root.dataset.state;
+// One player on the page: the kernel's traits in, a <video> and two menus out.
+class PlayerView {
+  constructor(model, el) {
+    this.model = model;
+    Object.assign(this, buildView(el));
+    this.caps = capabilities(this.video);
+    this.engine = null;
+    this.generation = 0;
+    this.format = "";
+    this.url = "";
+    this.proxied = false;
+    this.triedProxy = false;
+    this.failed = false;
+    this.diagnosing = false;
+    this.reported = "";
+    this.posterUrl = null;
+    this.scheduled = false;
+    this.bind();
+    this.drawPoster();
+    this.drawStatus();
+    this.schedule();
   }
 
-  function describe() {
-    const active = state.engine && state.engine.active();
-    const width = video.videoWidth;
-    const height = video.videoHeight;
-    const label = active ? active.label : height ? String(height) : "";
-    const pinned = model.get("rendition");
-    const mode = state.engine && state.engine.kind !== "progressive" ? (pinned === "auto" ? "auto" : "pinned") : "";
-    const size = width ? ` (${width}×${height})` : "";
-    const parts = [NAMES[state.format], label ? `${labelText(label)}${size}` : "", mode, state.proxied ? "via the Jupyter server" : ""];
-    return { label, width, height, text: parts.filter(Boolean).join(" · ") };
+  bind() {
+    const { model, video } = this;
+    this.formatSelect.addEventListener("change", () => {
+      model.set("format", this.formatSelect.value);
+      model.save_changes();
+    });
+    this.renditionSelect.addEventListener("change", () => {
+      model.set("rendition", this.renditionSelect.value);
+      model.save_changes();
+    });
+    for (const name of ["loadedmetadata", "resize", "playing"]) {
+      video.addEventListener(name, () => this.report());
+    }
+    video.addEventListener("error", () => this.onVideoError());
+    const restart = () => this.schedule();
+    this.events = {
+      "change:format": restart,
+      "change:formats": restart,
+      "change:manifests": restart,
+      "change:renditions": restart,
+      "change:proxy": restart,
+      "change:rendition": () => this.onRendition(),
+      "change:poster": () => this.drawPoster(),
+      "change:status": () => this.drawStatus(),
+      "change:error": () => this.drawStatus(),
+    };
+    for (const [name, fn] of Object.entries(this.events)) model.on(name, fn);
   }
 
-  function report() {
-    if (state.failed || !video.videoWidth) return;
-    const d = describe();
-    say(d.text, "playing");
-    root.dataset.rendition = d.label;
-    drawRenditions();
-    const key = `${state.format}|${d.label}|${d.width}x${d.height}|${state.url}`;
-    if (key === state.reported) return;
-    state.reported = key;
-    model.send({
-      type: "playing",
-      format: state.format,
-      engine: state.engine ? state.engine.kind : "",
-      rendition: d.label,
-      width: d.width,
-      height: d.height,
-      url: state.url,
+  destroy() {
+    for (const [name, fn] of Object.entries(this.events)) this.model.off(name, fn);
+    this.generation += 1;
+    this.teardown();
+    if (this.posterUrl) URL.revokeObjectURL(this.posterUrl);
+  }
+
+  // One update from the kernel changes several traits at once: start once for all of them.
+  schedule() {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.start();
     });
   }
 
-  async function fail(kind, message) {
-    state.failed = true;
-    root.dataset.state = "error";
-    root.dataset.errorKind = kind;
-    say(message, "error");
-    model.send({ type: "media-error", kind, message, format: state.format, url: state.url });
+  say(text, kind = "") {
+    this.note.textContent = text;
+    if (kind) this.root.dataset.state = kind;
   }
 
-  // Something did not play: retry through the proxy once, else probe and say why.
-  async function diagnose(url, detail, generation) {
-    if (generation !== state.generation || state.failed || state.diagnosing) return;
-    const src = sourceUrl();
-    if (!state.proxied && !state.triedProxy && model.get("proxy") === "auto" && loopbackUrl(src)) {
-      state.triedProxy = true; // the direct URL failed: try through the Jupyter server once
-      start(true);
+  // ------------------------------------------------------------------ playing
+
+  async start(viaProxy = false) {
+    const generation = ++this.generation;
+    const formats = this.model.get("formats") || [];
+    const requested = this.model.get("format");
+    if (!formats.length) return;
+    if (requested !== "auto" && !formats.includes(requested)) {
+      await this.teardown(); // the kernel says why ("this file has no DASH stream; ...")
+      this.drawFormats();
+      this.drawStatus();
       return;
     }
-    state.diagnosing = true;
-    const result = await probe(url || state.url, state.proxied);
-    if (generation !== state.generation) return;
-    if (result.ok) {
-      fail("format", cannotPlay(state.format, model.get("formats") || [], caps, detail));
-    } else {
-      fail("unreachable", `the media is gone or unreachable: ${result.reason}`);
+    this.reset(chooseFormat(requested, formats, this.caps));
+    const kind = engineFor(this.format, this.caps);
+    if (!this.format || !kind) {
+      await this.teardown();
+      this.fail("format", cannotPlay(this.format || requested, formats, this.caps));
+      return;
+    }
+    const src = this.sourceUrl();
+    if (!src) {
+      await this.teardown();
+      this.fail("unreachable", `the service gave no ${NAMES[this.format]} URL for this file`);
+      return;
+    }
+    const target = viaProxy ? { url: proxiedUrl(src), proxied: true } : playableUrl(src, this.model.get("proxy"));
+    if (!viaProxy) this.triedProxy = false;
+    await this.load(kind, target, generation);
+  }
+
+  reset(format) {
+    this.failed = false;
+    this.diagnosing = false;
+    this.reported = "";
+    delete this.root.dataset.errorKind;
+    this.format = format;
+    this.root.dataset.format = format;
+    this.drawFormats();
+    this.drawRenditions();
+  }
+
+  async load(kind, target, generation) {
+    this.url = target.url;
+    this.proxied = target.proxied;
+    this.video.dataset.proxied = target.proxied ? "true" : "false";
+    this.root.dataset.engine = kind;
+    const fetching = kind === "mse" && !(globalThis[VENDOR] || {}).promise;
+    this.say(fetching ? "Loading the HLS/DASH player…" : "Loading…", "loading");
+    this.resumeAt();
+    await this.teardown();
+    try {
+      const engine = await this.makeEngine(kind, generation);
+      if (generation !== this.generation) {
+        await engine.destroy();
+        return;
+      }
+      this.engine = engine;
+      await engine.load(target.url, this.model.get("rendition"));
+    } catch (error) {
+      if (generation === this.generation) this.diagnose(target.url, describeError(error), generation);
     }
   }
 
-  function sourceUrl() {
-    const format = state.format;
-    if (format === "hls" || format === "dash") return (model.get("manifests") || {})[format] || "";
-    const choice = progressiveChoice(model.get("renditions") || [], format, model.get("rendition"));
+  makeEngine(kind, generation) {
+    if (kind === "progressive") return Promise.resolve(progressiveEngine(this.video));
+    if (kind === "native") return Promise.resolve(nativeHlsEngine(this.video));
+    return mseEngine(this.model, this.video, {
+      onChange: () => { if (generation === this.generation) this.report(); },
+      onError: (detail) => this.onLibraryError(detail, generation),
+    });
+  }
+
+  async teardown() {
+    const engine = this.engine;
+    this.engine = null;
+    if (engine) await engine.destroy();
+  }
+
+  sourceUrl() {
+    const format = this.format;
+    if (format === "hls" || format === "dash") return (this.model.get("manifests") || {})[format] || "";
+    const choice = progressiveChoice(this.model.get("renditions") || [], format, this.model.get("rendition"));
     return choice ? choice[format] : "";
   }
 
-  function resumeAt() {
+  // After the next load, go back to where the video was, playing if it was.
+  resumeAt() {
+    const video = this.video;
     const at = video.currentTime || 0;
     const playing = !video.paused && !video.ended;
     if (at <= 0 && !playing) return;
@@ -440,195 +521,146 @@ function render({ model, el }) {
     }, { once: true });
   }
 
-  async function teardown() {
-    const engine = state.engine;
-    state.engine = null;
-    if (engine) await engine.destroy();
-  }
-
-  async function start(viaProxy = false) {
-    const generation = ++state.generation;
-    const formats = model.get("formats") || [];
-    const requested = model.get("format");
-    if (!formats.length) return;
-    if (requested !== "auto" && !formats.includes(requested)) {
-      await teardown(); // the kernel says why ("this file has no DASH stream; ...")
-      drawFormats();
-      drawStatus();
-      return;
-    }
-    state.failed = false;
-    state.diagnosing = false;
-    state.reported = "";
-    delete root.dataset.errorKind;
-    state.format = chooseFormat(model.get("format"), formats, caps);
-    root.dataset.format = state.format;
-    drawFormats();
-    drawRenditions();
-    const kind = engineFor(state.format, caps);
-    if (!state.format || !kind) {
-      await teardown();
-      fail("format", cannotPlay(state.format || model.get("format"), formats, caps));
-      return;
-    }
-    const src = sourceUrl();
-    if (!src) {
-      await teardown();
-      fail("unreachable", `the service gave no ${NAMES[state.format]} URL for this file`);
-      return;
-    }
-    const target = viaProxy ? { url: proxiedUrl(src), proxied: true } : playableUrl(src, model.get("proxy"));
-    if (!viaProxy) state.triedProxy = false;
-    state.url = target.url;
-    state.proxied = target.proxied;
-    video.dataset.proxied = target.proxied ? "true" : "false";
-    root.dataset.engine = kind;
-    root.dataset.state = "loading";
-    say(kind === "mse" && !(globalThis[VENDOR] || {}).promise ? "Loading the HLS/DASH player…" : "Loading…");
-    resumeAt();
-    await teardown();
-    try {
-      const engine = await makeEngine(kind, generation);
-      if (generation !== state.generation) {
-        await engine.destroy();
-        return;
-      }
-      state.engine = engine;
-      await engine.load(target.url, model.get("rendition"));
-    } catch (error) {
-      if (generation === state.generation) diagnose(target.url, describeError(error), generation);
+  onRendition() {
+    this.drawRenditions();
+    const engine = this.engine;
+    const label = this.model.get("rendition");
+    if (engine && engine.kind === "mse") {
+      engine.pin(label);
+    } else if (engine && engine.kind === "native") {
+      this.resumeAt(); // a rendition of native HLS is another playlist: keep the position
+      engine.pin(label);
+    } else if (this.format === "mp4" || this.format === "webm") {
+      const next = playableUrl(this.sourceUrl(), this.model.get("proxy")).url;
+      if (next && next !== this.url) this.schedule();
     }
   }
 
-  function makeEngine(kind, generation) {
-    if (kind === "progressive") return Promise.resolve(progressiveEngine(video));
-    if (kind === "native") return Promise.resolve(nativeHlsEngine(video));
-    return mseEngine(model, video, {
-      onChange: () => { if (generation === state.generation) report(); },
-      onError: (detail) => onLibraryError(detail, generation),
+  // ------------------------------------------------------------------ reporting
+
+  describe() {
+    const active = this.engine && this.engine.active();
+    const { videoWidth: width, videoHeight: height } = this.video;
+    const label = active ? active.label : height ? String(height) : "";
+    const adaptive = this.engine && this.engine.kind !== "progressive";
+    const mode = adaptive ? (this.model.get("rendition") === "auto" ? "auto" : "pinned") : "";
+    const size = width ? ` (${width}×${height})` : "";
+    const parts = [NAMES[this.format], label ? `${labelText(label)}${size}` : "", mode, this.proxied ? "via the Jupyter server" : ""];
+    return { label, width, height, text: parts.filter(Boolean).join(" · ") };
+  }
+
+  // What plays, shown beside the menus and told to the kernel (once per change).
+  report() {
+    if (this.failed || !this.video.videoWidth) return;
+    const d = this.describe();
+    this.say(d.text, "playing");
+    this.root.dataset.rendition = d.label;
+    this.drawRenditions();
+    const key = `${this.format}|${d.label}|${d.width}x${d.height}|${this.url}`;
+    if (key === this.reported) return;
+    this.reported = key;
+    this.model.send({
+      type: "playing",
+      format: this.format,
+      engine: this.engine ? this.engine.kind : "",
+      rendition: d.label,
+      width: d.width,
+      height: d.height,
+      url: this.url,
     });
   }
 
-  function onLibraryError(detail, generation) {
-    if (generation !== state.generation) return;
-    const network = detail && detail.category === 1 && detail.data && typeof detail.data[0] === "string";
-    diagnose(network ? detail.data[0] : state.url, describeError(detail), generation);
+  fail(kind, message) {
+    this.failed = true;
+    this.root.dataset.errorKind = kind;
+    this.say(message, "error");
+    this.model.send({ type: "media-error", kind, message, format: this.format, url: this.url });
   }
 
-  function describeError(error) {
-    if (!error) return "";
-    if (typeof error.code === "number" && typeof error.category === "number") {
-      return `shaka-player error ${error.code}`;
+  // Something did not play: retry through the proxy once, else probe and say why.
+  async diagnose(url, detail, generation) {
+    if (generation !== this.generation || this.failed || this.diagnosing) return;
+    const auto = this.model.get("proxy") === "auto";
+    if (!this.proxied && !this.triedProxy && auto && loopbackUrl(this.sourceUrl())) {
+      this.triedProxy = true; // the direct URL failed: try through the Jupyter server once
+      this.start(true);
+      return;
     }
-    return String(error.message || error);
+    this.diagnosing = true;
+    const result = await probe(url || this.url, this.proxied);
+    if (generation !== this.generation) return;
+    if (result.ok) {
+      this.fail("format", cannotPlay(this.format, this.model.get("formats") || [], this.caps, detail));
+    } else {
+      this.fail("unreachable", `the media is gone or unreachable: ${result.reason}`);
+    }
   }
 
-  function drawFormats() {
-    const formats = model.get("formats") || [];
-    const items = [["auto", state.format && model.get("format") === "auto" ? `Auto (${NAMES[state.format]})` : "Auto"]];
-    for (const f of formats) items.push([f, caps[f] ? NAMES[f] : `${NAMES[f]} (not in this browser)`]);
-    options(view.formatSelect, items, model.get("format"));
-    view.formatSelect.disabled = formats.length < 1;
+  onVideoError() {
+    if (!this.engine || this.engine.kind === "mse") return; // the library reports its own
+    const err = this.video.error;
+    const detail = err ? `media error ${err.code}${err.message ? ": " + err.message : ""}` : "";
+    this.diagnose(this.url, detail, this.generation);
   }
 
-  function drawRenditions() {
-    const adaptive = state.format === "hls" || state.format === "dash";
-    const labels = adaptive && state.engine && state.engine.labels().length
-      ? state.engine.labels()
-      : (model.get("renditions") || []).filter((r) => !adaptive ? r[state.format] : true).map((r) => r.label);
-    const current = describe().label;
+  onLibraryError(detail, generation) {
+    if (generation !== this.generation) return;
+    const network = detail && detail.category === 1 && detail.data && typeof detail.data[0] === "string";
+    this.diagnose(network ? detail.data[0] : this.url, describeError(detail), generation);
+  }
+
+  // ------------------------------------------------------------------ drawing
+
+  drawFormats() {
+    const formats = this.model.get("formats") || [];
+    const auto = this.format && this.model.get("format") === "auto" ? `Auto (${NAMES[this.format]})` : "Auto";
+    const items = [["auto", auto], ...formats.map((f) => [f, this.caps[f] ? NAMES[f] : `${NAMES[f]} (not in this browser)`])];
+    options(this.formatSelect, items, this.model.get("format"));
+    this.formatSelect.disabled = formats.length < 1;
+  }
+
+  drawRenditions() {
+    const adaptive = this.format === "hls" || this.format === "dash";
+    const fromStream = adaptive && this.engine ? this.engine.labels() : [];
+    const labels = fromStream.length
+      ? fromStream
+      : (this.model.get("renditions") || []).filter((r) => adaptive || r[this.format]).map((r) => r.label);
+    const current = this.describe().label;
     const auto = current ? `Auto (${labelText(current)})` : "Auto";
-    options(view.renditionSelect, [["auto", auto], ...labels.map((l) => [l, labelText(l)])], model.get("rendition"));
-    view.renditionSelect.disabled = labels.length < 2 && !adaptive;
+    options(this.renditionSelect, [["auto", auto], ...labels.map((l) => [l, labelText(l)])], this.model.get("rendition"));
+    this.renditionSelect.disabled = labels.length < 2 && !adaptive;
   }
 
-  function drawPoster() {
-    const buf = model.get("poster");
-    if (posterUrl) URL.revokeObjectURL(posterUrl);
-    posterUrl = null;
+  drawPoster() {
+    const buf = this.model.get("poster");
+    if (this.posterUrl) URL.revokeObjectURL(this.posterUrl);
+    this.posterUrl = null;
     if (buf && buf.byteLength) {
       const bytes = new Uint8Array(buf.buffer || buf, buf.byteOffset || 0, buf.byteLength);
-      posterUrl = URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
-      video.poster = posterUrl;
+      this.posterUrl = URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
+      this.video.poster = this.posterUrl;
     }
   }
 
-  function drawStatus() {
-    const status = model.get("status");
-    root.dataset.status = status;
-    if (status === "error") {
-      root.dataset.state = "error";
-      note.textContent = model.get("error");
-    } else if (status === "loading") {
-      note.textContent = "Loading…";
-    }
+  drawStatus() {
+    const status = this.model.get("status");
+    this.root.dataset.status = status;
+    if (status === "error") this.say(this.model.get("error"), "error");
+    else if (status === "loading") this.note.textContent = "Loading…";
   }
+}
 
-  function onRendition() {
-    drawRenditions();
-    const engine = state.engine;
-    if (engine && engine.kind === "mse") {
-      engine.pin(model.get("rendition"));
-    } else if (engine && engine.kind === "native") {
-      resumeAt(); // a rendition of native HLS is another playlist: keep the position
-      engine.pin(model.get("rendition"));
-    } else if (state.format === "mp4" || state.format === "webm") {
-      const next = playableUrl(sourceUrl(), model.get("proxy")).url;
-      if (next && next !== state.url) schedule();
-    }
+function describeError(error) {
+  if (!error) return "";
+  if (typeof error.code === "number" && typeof error.category === "number") {
+    return `shaka-player error ${error.code}`;
   }
+  return String(error.message || error);
+}
 
-  view.formatSelect.addEventListener("change", () => {
-    model.set("format", view.formatSelect.value);
-    model.save_changes();
-  });
-  view.renditionSelect.addEventListener("change", () => {
-    model.set("rendition", view.renditionSelect.value);
-    model.save_changes();
-  });
-  video.addEventListener("loadedmetadata", report);
-  video.addEventListener("resize", report);
-  video.addEventListener("playing", report);
-  video.addEventListener("error", () => {
-    if (!state.engine || state.engine.kind === "mse") return; // the library reports its own
-    const err = video.error;
-    const detail = err ? `media error ${err.code}${err.message ? ": " + err.message : ""}` : "";
-    diagnose(state.url, detail, state.generation);
-  });
-
-  // One update from the kernel changes several traits at once: start once for all of them.
-  let scheduled = false;
-  function schedule() {
-    if (scheduled) return;
-    scheduled = true;
-    queueMicrotask(() => {
-      scheduled = false;
-      start();
-    });
-  }
-
-  const events = {
-    "change:format": schedule,
-    "change:formats": schedule,
-    "change:manifests": schedule,
-    "change:renditions": schedule,
-    "change:proxy": schedule,
-    "change:rendition": onRendition,
-    "change:poster": drawPoster,
-    "change:status": drawStatus,
-    "change:error": drawStatus,
-  };
-  for (const [name, fn] of Object.entries(events)) model.on(name, fn);
-  drawPoster();
-  drawStatus();
-  schedule();
-
-  return () => {
-    for (const [name, fn] of Object.entries(events)) model.off(name, fn);
-    state.generation += 1;
-    teardown();
-    if (posterUrl) URL.revokeObjectURL(posterUrl);
-  };
+function render({ model, el }) {
+  const view = new PlayerView(model, el);
+  return () => view.destroy();
 }
 
 export default { render };
