@@ -6,6 +6,7 @@ here, so a docstring cannot drift from the code it documents.
 
 from __future__ import annotations
 
+import builtins
 import doctest
 import importlib
 import pkgutil
@@ -32,7 +33,16 @@ def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for test in finder.find(module, name):
-        runner.run(test)
+    had_underscore, underscore = hasattr(builtins, "_"), getattr(builtins, "_", None)
+    try:
+        for test in finder.find(module, name):
+            runner.run(test)
+    finally:
+        # doctest leaves builtins._ behind, and IPython then stops setting a cell's result as
+        # `_` in every later test's shell (as it must, not to clobber gettext's _).
+        if had_underscore:
+            builtins._ = underscore  # type: ignore[attr-defined]
+        elif hasattr(builtins, "_"):
+            del builtins._
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"

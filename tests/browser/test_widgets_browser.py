@@ -269,7 +269,8 @@ def test_player_video_loads_metadata(
     proxy: str,
 ) -> None:
     """``never``: the browser fetches the emulator directly; ``always``: through the Jupyter
-    server's jupyter-server-proxy, the way Binder's browser must."""
+    server's jupyter-server-proxy, the way Binder's browser must. MP4, whose source URL the
+    element shows (every format, seeking and renditions: test_player_formats.py)."""
     client = browser_emulator.client("browser-player")
     (code,) = upload_converted(client, sample_clip)
 
@@ -279,7 +280,8 @@ def test_player_video_loads_metadata(
         name,
         [
             CLIENT_CELL,
-            f"from sv_widgets import Player\nplayer = Player(client, {code!r}, proxy={proxy!r})\n"
+            f"from sv_widgets import Player\n"
+            f"player = Player(client, {code!r}, format='mp4', proxy={proxy!r})\n"
             f"player",
         ],
     )
