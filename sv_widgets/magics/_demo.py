@@ -75,9 +75,9 @@ class DemoService:
                 from sv_widgets.emulator import Emulator
             except ImportError as e:
                 raise ConfigurationError(
-                    f"demo mode needs the emulator's dependencies ({e.name or e}): "
-                    "pip install 'sv-widgets[emulator]', or configure an account "
-                    "with %sv_login --save"
+                    f"demo mode needs the emulator, whose dependencies are not installed "
+                    f'(no module {e.name!r}): pip install "sv-widgets[emulator]", '
+                    "or use a real account with %sv_login --save"
                 ) from None
             import secrets  # here, not at import: keeps %load_ext fast
 
@@ -117,7 +117,8 @@ class DemoService:
         return (
             f"sv_widgets demo mode: no credentials found, using a local emulator at "
             f"{self._credentials.origin} ({where}). For a real account: %sv_login --save, "
-            "or set SV_PUBLIC_KEY and SV_PRIVATE_KEY."
+            "or set SV_PUBLIC_KEY and SV_PRIVATE_KEY (and SV_API_URL and SV_THUMBNAIL_URL "
+            "for a service other than sparevideos.com)."
         )
 
     def stop(self) -> None:
