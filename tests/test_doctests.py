@@ -6,6 +6,7 @@ here, so a docstring cannot drift from the code it documents.
 
 from __future__ import annotations
 
+import builtins
 import doctest
 import importlib
 import pkgutil
@@ -32,7 +33,14 @@ def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for test in finder.find(module, name):
-        runner.run(test)
+    had_underscore = "_" in builtins.__dict__
+    try:
+        for test in finder.find(module, name):
+            runner.run(test)
+    finally:
+        # Python's own displayhook stores each example's value in builtins._, and an IPython
+        # shell then stops setting its own "_": leave builtins as the examples found them.
+        if not had_underscore:
+            builtins.__dict__.pop("_", None)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"

@@ -772,3 +772,23 @@ def test_the_banner_and_the_status_name_all_four_settings(
     for name in ("SV_PUBLIC_KEY", "SV_PRIVATE_KEY", "SV_API_URL", "SV_THUMBNAIL_URL"):
         assert name in status
         assert name in cap.stdout
+
+
+def test_demo_mode_without_the_emulator_extra_says_what_to_install(
+    sv: Any, ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "uvicorn" else find_spec(name, *a),
+    )
+    with pytest.raises(UsageError) as e:
+        ip.run_line_magic("sv_files", "")
+    message = str(e.value)
+    assert 'pip install "sv-widgets[emulator]"' in message
+    assert "uvicorn" in message
+    assert "%sv_login" in message
+    assert not demo_service().running

@@ -68,13 +68,10 @@ def converted(client: Client, code: str) -> FileInfo:
         except FileNotConverted as e:
             if e.progress is not None or "progress" in e.message.lower():
                 done = f" ({e.progress:.0f}% done)" if e.progress is not None else ""
-                raise UsageError(
-                    f"[{e.code}] {code} is still converting{done}; "
-                    f"%sv_info {code} tells when it is ready"
-                ) from None
-            raise UsageError(
-                f"[{e.code}] {code} is not converted; %sv_convert {code} requests it"
-            ) from None
+                why = f"{code} is still converting{done}; %sv_info {code} tells when it is ready"
+            else:
+                why = f"{code} is not converted; %sv_convert {code} requests it"
+            raise UsageError(FileNotConverted(why).summary) from None
 
 
 def thumbnails(session: MagicSession, code: str, *, widgets: bool) -> Any:

@@ -302,7 +302,7 @@ def convert(magics: Any, args: Any) -> str | None:
 
 def _check_convertible(client: Client, code: str) -> None:
     """A one-line ``UsageError`` before anything is drawn, unless ``code`` awaits conversion."""
-    from sv_widgets.errors import FileNotConverted
+    from sv_widgets.errors import FileAlreadyConverted, FileNotConverted
 
     with api_errors():
         try:
@@ -310,8 +310,10 @@ def _check_convertible(client: Client, code: str) -> None:
         except FileNotConverted as e:
             if e.progress is None and "progress" not in e.message.lower():
                 return  # stored, never converted: what %sv_convert is for
-            raise UsageError(f"[{e.code}] {code} is already converting; %sv_info {code}") from None
-    raise UsageError(f"[100031] {code} is already converted; %sv_info {code} shows it")
+            why = f"{code} is already converting; %sv_info {code} tells when it is ready"
+            raise UsageError(FileNotConverted(why).summary) from None
+    why = f"{code} is already converted; %sv_info {code} shows it"
+    raise UsageError(FileAlreadyConverted(why).summary)
 
 
 def _options(settings: Any, args: Any, *, convert: bool) -> UploadOptions:
