@@ -792,3 +792,47 @@ def test_demo_mode_without_the_emulator_extra_says_what_to_install(
     assert "uvicorn" in message
     assert "%sv_login" in message
     assert not demo_service().running
+
+
+@pytest.mark.slow
+def test_retry_in_a_bulk_row_replaces_the_failed_file_and_the_returned_list(
+    env: Emulator,
+    sv: Any,
+    ip: InteractiveShell,
+    tmp_path: Path,
+    sample_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row whose file is not a video fails to convert; the person fixes the file and clicks
+    Retry after the cell ended: the new file is stored, the failed one deleted, and the list
+    the cell returned names the new code."""
+    import IPython.display
+
+    from sv_widgets.widgets import UploadProgress
+
+    shown: list[Any] = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+
+    good, bad = tmp_path / "good.mp4", tmp_path / "bad.mp4"
+    good.write_bytes(sample_clip.read_bytes())
+    bad.write_text("these are notes, not a video\n")
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
+    ip.run_line_magic("config", "SpareVideos.poll_interval = 0.1")
+    with capture_output():
+        results = ip.run_cell_magic("sv_upload", "--parallel 2", f"{good}\n{bad}")
+    failed = results[1]
+    assert results[0] is not None
+    assert failed is not None  # a failed conversion keeps its code, so it can be deleted
+    (box,) = shown
+    rows = [w for w in box.children if isinstance(w, UploadProgress)]
+    (row,) = [w for w in rows if w.upload.state.file_code == failed]
+    assert "sv-upload-row" in row._dom_classes  # bulk uploads: one compact row per file
+
+    bad.write_bytes(sample_clip.read_bytes())  # fixed
+    row._retry_button.click()
+    assert row.upload.done(300)
+    assert row.phase == "ready", row.error
+    assert results[1] == row.file_code != failed
+    codes = set(env.client(PUBLIC).iter_files())
+    assert results[1] in codes
+    assert failed not in codes
