@@ -152,7 +152,10 @@ class BulkRun:
         _settle(self.uploads[index], self.outcomes[index])
         self.results[index] = self.outcomes[index].code
         if self.summary_view is not None and all(u.state.finished for u in self.uploads):
-            self.summary_view.value = f"<pre>{html.escape(summary(self.outcomes))}</pre>"
+            from sv_widgets.widgets._tasks import set_traits
+
+            text = f"<pre>{html.escape(summary(self.outcomes))}</pre>"
+            set_traits(self.summary_view, value=text)
 
     def show(self, display: Callable[[Any], None]) -> None:
         """Draw the rows as widgets (one full widget, or compact rows and a summary)."""
