@@ -120,6 +120,7 @@ BENCHMARKS: dict[str, Runner] = {
     "load": _load,
     "ingest": _ingest,
     "conversion": _conversion,
+    "fixture": _ours("bench_fixture"),
 }
 
 HEADERS = ("benchmark", "subject", "reference", "ratio", "target", "met?")

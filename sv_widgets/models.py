@@ -24,11 +24,17 @@ from types import MappingProxyType
 from typing import Any
 
 from sv_widgets.display import file_card_html, format_duration, image_src
-from sv_widgets.errors import InvalidResponse
+from sv_widgets.errors import (
+    FileNotConverted,
+    FileserverError,
+    InvalidResponse,
+    SpareVideosError,
+)
 
 __all__ = [
     "FileInfo",
     "FilePage",
+    "FileStatus",
     "Rendition",
     "Streams",
     "Thumbnail",
@@ -276,6 +282,53 @@ class FileInfo:
 
     def _repr_html_(self) -> str:
         return self.card_html()
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    """Where a file stands, from what ``/me/file`` answered: the file browser's rows and the
+    magics' text tables read it.
+
+    ``state`` is ``"ready"``, ``"converting"`` (``progress`` 0-100 when known),
+    ``"not converted"``, ``"failed"`` (``message`` has the reason) or ``"error"``.
+
+    Examples
+    --------
+    >>> from sv_widgets.errors import FileNotConverted
+    >>> FileStatus.from_error(FileNotConverted("converting", progress=42.0)).label
+    'converting 42%'
+    """
+
+    state: str
+    info: FileInfo | None = None
+    progress: float | None = None
+    message: str = ""
+
+    @classmethod
+    def from_info(cls, info: FileInfo) -> FileStatus:
+        """A converted file."""
+        return cls("ready", info=info)
+
+    @classmethod
+    def from_error(cls, exc: SpareVideosError) -> FileStatus:
+        """Classify the error ``file_info`` raised."""
+        if isinstance(exc, FileNotConverted):
+            converting = exc.progress is not None or "progress" in exc.message.lower()
+            return cls(
+                "converting" if converting else "not converted",
+                progress=exc.progress,
+                message=exc.message,
+            )
+        if isinstance(exc, FileserverError):
+            return cls("failed", message=exc.summary)
+        return cls("error", message=exc.summary)
+
+    @property
+    def label(self) -> str:
+        """Short text for the thumbnail placeholder."""
+        if self.state == "converting" and self.progress is not None:
+            return f"converting {self.progress:.0f}%"
+        return self.state
 
 
 @dataclass(frozen=True, order=True)

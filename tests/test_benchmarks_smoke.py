@@ -30,6 +30,8 @@ EXPECTED_ROWS = (
     "bulk upload: %%sv_upload of 6 files",
     "extension load: %load_ext sv_widgets",
     "emulator ingest: curl 64 MiB",
+    "pytest fixture: upload, list, delete, per test",
+    "pytest fixture: upload, convert (fast), info, per test",
 )
 
 

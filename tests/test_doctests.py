@@ -33,16 +33,14 @@ def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    had_underscore, underscore = hasattr(builtins, "_"), getattr(builtins, "_", None)
+    had_underscore = "_" in builtins.__dict__
     try:
         for test in finder.find(module, name):
             runner.run(test)
     finally:
-        # doctest leaves builtins._ behind, and IPython then stops setting a cell's result as
-        # `_` in every later test's shell (as it must, not to clobber gettext's _).
-        if had_underscore:
-            builtins._ = underscore  # type: ignore[attr-defined]
-        elif hasattr(builtins, "_"):
-            del builtins._
+        # Python's own displayhook stores each example's value in builtins._, and an IPython
+        # shell then stops setting its own "_": leave builtins as the examples found them.
+        if not had_underscore:
+            builtins.__dict__.pop("_", None)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"

@@ -7,6 +7,8 @@ touches the service checks that the marker shows up in no output, error, repr or
 from __future__ import annotations
 
 import json
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -23,10 +25,10 @@ from traitlets.config import Config
 
 from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
-from sv_widgets.errors import FileNotConverted
+from sv_widgets.errors import FileNotConverted, FileserverError
 from sv_widgets.magics._demo import demo_service
 from sv_widgets.models import FileInfo
-from sv_widgets.uploads import Upload
+from sv_widgets.uploads import TransferProgress, Upload
 
 MARKER = "SVMARKER-PRIVATE-magics-5f1c0a7e"
 PUBLIC = "magics-public"
@@ -189,6 +191,7 @@ def test_upload_info_thumbnails_files_play_delete(
     assert raw["status"] == "success"
     assert raw["streams"]["mp4"]
 
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
     gallery = ip.run_line_magic("sv_thumbnails", code)
     browser = ip.run_line_magic("sv_files", "--page-size 5")
     player = ip.run_line_magic("sv_play", f"{code} --format mp4 --rendition 360")
@@ -366,31 +369,71 @@ def test_cell_upload_checks_every_file_before_sending_any(
     assert set(env.client(PUBLIC).iter_files()) == before
 
 
-@pytest.mark.parametrize(
-    ("error", "expected"), [(RuntimeError, "RuntimeError: boom"), (KeyboardInterrupt, "cancelled")]
-)
-def test_cell_upload_survives_surprises_and_reports_interrupts(
+def test_cell_upload_survives_surprises(
     env: Emulator,
     sv: Any,
     ip: InteractiveShell,
     small_file: Path,
-    monkeypatch: Any,
-    error: Any,
-    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def wait(self: Upload, timeout: float | None = None) -> str:
-        raise error("boom")
+    """An unexpected error is that row's failure, in one line; the other rows go on."""
 
-    monkeypatch.setattr(Upload, "wait", wait)
-    cell = f"{small_file}\n{small_file}"
+    def result(self: Upload) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Upload, "result", result)
     with capture_output() as cap:
-        if error is KeyboardInterrupt:  # cancels every row, says where each stands, re-raises
-            with pytest.raises(KeyboardInterrupt):
-                ip.run_cell_magic("sv_upload", "--no-convert", cell)
-        else:  # an unexpected error is that row's failure; the others go on
-            assert ip.run_cell_magic("sv_upload", "--no-convert", cell) == [None, None]
+        codes = ip.run_cell_magic("sv_upload", "--no-convert", f"{small_file}\n{small_file}")
+    assert set(codes) <= set(env.client(PUBLIC).iter_files())  # stored files keep their codes
     assert "0 of 2 uploaded:" in cap.stdout
-    assert f"line 1 small.mp4: {expected}" in cap.stdout
+    assert f"line 1 small.mp4: RuntimeError: boom (file {codes[0]} kept)" in cap.stdout
+
+
+def _interrupt_when_uploading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send this process a real SIGINT (what a kernel interrupt is, and what Cancel does while
+    the cell waits) as soon as an upload has sent its first bytes."""
+    sent = TransferProgress.sent
+    fired = threading.Event()
+
+    def sending(self: TransferProgress, done: int, total: int) -> None:
+        if not fired.is_set():
+            fired.set()
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        sent(self, done, total)
+
+    monkeypatch.setattr(TransferProgress, "sent", sending)
+
+
+def test_an_interrupt_ends_an_upload_in_one_line(
+    env: Emulator, sv: Any, ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = tmp_path / "big clip.mp4"
+    with big.open("wb") as f:
+        f.truncate(512 * 2**20)  # sparse: 512 MiB that take no disk
+    before = set(env.client(PUBLIC).iter_files())
+    _interrupt_when_uploading(monkeypatch)
+    result, cap = run(ip, 'code = %sv_upload "$big" --no-convert'.replace("$big", str(big)))
+    assert result.error_in_exec is None, cap.stderr  # no KeyboardInterrupt, no traceback
+    assert "Traceback" not in cap.stdout + cap.stderr
+    assert cap.stdout.splitlines()[-1] == "big clip.mp4: cancelled: nothing was stored"
+    assert ip.user_ns["code"] is None
+    monkeypatch.undo()
+    assert set(env.client(PUBLIC).iter_files()) == before
+
+
+def test_an_interrupt_cancels_every_row_of_a_cell_and_says_where_each_stands(
+    env: Emulator, sv: Any, ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = tmp_path / "big.mp4"
+    with big.open("wb") as f:
+        f.truncate(512 * 2**20)
+    _interrupt_when_uploading(monkeypatch)
+    with capture_output() as cap:
+        codes = ip.run_cell_magic("sv_upload", "--no-convert --parallel 1", f"{big}\n{big}")
+    assert codes == [None, None]
+    assert "0 of 2 uploaded:" in cap.stdout
+    assert "line 1 big.mp4: cancelled: nothing was stored" in cap.stdout
+    assert "line 2 big.mp4: cancelled: nothing was stored" in cap.stdout
 
 
 def test_widget_display_mode(
@@ -461,3 +504,338 @@ def test_demo_mode_end_to_end(sv: Any, ip: InteractiveShell, sample_clip: Path) 
     ip.run_line_magic("unload_ext", "sv_widgets")
     assert not demo_service().running  # unloading stops the emulator
     ip.run_line_magic("load_ext", "sv_widgets")
+
+
+# -- as a person uses them ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def manual() -> Iterator[Emulator]:
+    """An emulator whose conversions wait to be told: "converting" is a state, not a race."""
+    with Emulator(accounts={PUBLIC: MARKER}, conversions="manual") as emu:
+        yield emu
+
+
+@pytest.fixture
+def manual_env(sv: Any, manual: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    for name, value in (
+        ("SV_PUBLIC_KEY", PUBLIC),
+        ("SV_PRIVATE_KEY", MARKER),
+        ("SV_API_URL", manual.api_url),
+        ("SV_THUMBNAIL_URL", manual.thumbnail_url),
+    ):
+        monkeypatch.setenv(name, value)
+    return manual
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"$folder/my clip.mp4"',
+        "'{folder}/my clip.mp4'",
+        "{folder}/my\\ clip.mp4",
+        "$p",
+        '"$p"',
+        "{p}",
+        "-- $p",
+        "$folder/my\\ clip.mp4",
+        "$p  # a comment",
+    ],
+)
+def test_names_with_spaces_in_every_form(
+    env: Emulator, sv: Any, ip: InteractiveShell, tmp_path: Path, line: str
+) -> None:
+    clip = tmp_path / "my clip.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    ip.user_ns.update(p=str(clip), folder=str(tmp_path))
+    line = line.replace("'{folder}", f"'{tmp_path}").replace("{folder}/my\\", f"{tmp_path}/my\\")
+    with capture_output() as cap:
+        code = ip.run_line_magic("sv_upload", f"--no-convert {line}")
+    assert code in env.client(PUBLIC).iter_files(), cap.stdout
+    assert cap.stdout.splitlines()[-1].startswith("my clip.mp4: uploaded as ")
+
+
+def test_a_cell_line_may_be_quoted_or_hold_spaces(
+    env: Emulator, sv: Any, ip: InteractiveShell, tmp_path: Path
+) -> None:
+    clip = tmp_path / "my clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    cell = f'{clip}\n"{clip}"\n{str(clip).replace(" ", chr(92) + " ")}\n'
+    with capture_output() as cap:
+        codes = ip.run_cell_magic("sv_upload", "--no-convert", cell)
+    assert len(codes) == 3
+    assert all(codes), cap.stdout
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "sv_info 1488633857-ZZZZZZ",
+        "sv_thumbnails 1488633857-ZZZZZZ",
+        "sv_play 1488633857-ZZZZZZ",
+        "sv_convert 1488633857-ZZZZZZ",
+        "sv_delete 1488633857-ZZZZZZ --yes",
+    ],
+)
+def test_an_unknown_code_is_one_line_on_every_magic_and_draws_nothing(
+    env: Emulator, sv: Any, ip: InteractiveShell, line: str
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
+    magic, rest = line.split(" ", 1)
+    with capture_output() as cap, pytest.raises(UsageError) as e:
+        ip.run_line_magic(magic, rest)
+    assert str(e.value).startswith("[404] "), e.value
+    assert "\n" not in str(e.value)
+    assert cap.outputs == []  # nothing drawn before the error
+
+
+@pytest.mark.parametrize("magic", ["sv_thumbnails", "sv_play"])
+def test_an_unconverted_code_says_what_to_do(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path, magic: str
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
+    code = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    with capture_output() as cap, pytest.raises(UsageError, match=rf"%sv_convert {code}"):
+        ip.run_line_magic(magic, code)
+    assert cap.outputs == []
+    manual_env.client(PUBLIC).convert(code)
+    manual_env.set_conversion(code, progress=40)
+    with pytest.raises(UsageError, match=r"still converting \(40% done\)"):
+        ip.run_line_magic(magic, code)
+
+
+def test_sv_convert_follows_the_conversion_like_an_upload(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    code = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    with capture_output() as cap:
+        assert ip.run_line_magic("sv_convert", f"{code} --no-wait") == code
+    assert f"{code}: uploaded as {code}; conversion requested" in cap.stdout
+    manual_env.set_conversion(code, state="ready")
+    with pytest.raises(UsageError, match=r"^\[100031\] "):
+        ip.run_line_magic("sv_convert", code)
+
+
+def test_sv_convert_waits_and_reports_ready(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    code = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    ip.run_line_magic("config", "SpareVideos.poll_interval = 0.05")
+
+    def finish_when_converting() -> None:
+        client = manual_env.client(PUBLIC)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                client.file_info(code)
+            except FileNotConverted as e:
+                if "progress" in e.message.lower() or e.progress is not None:
+                    manual_env.set_conversion(code, state="ready")
+                    return
+            time.sleep(0.05)
+
+    helper = threading.Thread(target=finish_when_converting)
+    helper.start()
+    with capture_output() as cap:
+        assert ip.run_line_magic("sv_convert", code) == code
+    helper.join()
+    assert cap.stdout.splitlines()[-1] == f"{code}: converted: {code} is ready to play"
+
+
+def test_sv_client_is_the_client_the_magics_use(sv: Any, ip: InteractiveShell) -> None:
+    client = ip.run_line_magic("sv_client", "")
+    assert client is sv.session.client()
+    assert client.public_key == "demo"  # nothing configured: the demo emulator
+    demo_key = demo_service().credentials()[0].private_key
+    assert demo_key not in repr(client)
+    assert client.list_files().codes == ()
+
+
+def test_text_mode_prints_finished_results(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.display = 'text'")
+    done = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    ip.run_line_magic("sv_convert", f"{done} --no-wait")
+    manual_env.set_conversion(done, state="ready")
+    waiting = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+
+    files = ip.run_line_magic("sv_files", "")
+    assert done in files
+    assert waiting in files
+    table = repr(files)
+    assert "<FileBrowser" not in table
+    assert re.search(rf"{done}\s+\d+:\d\d\s+mp4\s+\d+p", table), table
+    assert re.search(rf"{waiting}\s+not converted", table), table
+    assert re.search(r"\(\d+ files\)", table)
+
+    thumbs = ip.run_line_magic("sv_thumbnails", done)
+    assert len(thumbs) >= 5
+    assert "(selected)" in repr(thumbs)
+
+    links = ip.run_line_magic("sv_play", done)
+    assert any(kind == "mp4" for kind, _label, _url in links)
+    assert "http://" in repr(links)
+
+
+def test_finished_widgets_read_finished(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    from sv_widgets.widgets import UploadProgress
+
+    client = manual_env.client(PUBLIC)
+    no_convert = UploadProgress(client, small_file, convert=False)
+    no_convert.wait(60)
+    assert "Not converted: no conversion was requested" in no_convert._result.value
+    assert "Duration" not in no_convert._result.value
+    assert "MB/s" not in no_convert._detail.value  # a few bytes: a rate would be noise
+    assert "convert=False" not in no_convert.state
+    no_wait = UploadProgress(client, small_file, wait=False)
+    no_wait.wait(60)
+    assert (no_wait._bar.value, no_wait._bar.bar_style) == (1.0, "success")
+    assert "Converting on the service" in no_wait._result.value
+
+
+def test_retry_replaces_a_file_whose_conversion_failed(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    from sv_widgets.uploads import Upload, UploadOptions
+
+    client = manual_env.client(PUBLIC)
+    upload = Upload(client, small_file, UploadOptions(poll_interval=0.05))
+    upload.start()
+    deadline = time.monotonic() + 60
+    while not upload.state.file_code or upload.state.phase != "converting":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    first = upload.state.file_code
+    manual_env.set_conversion(first, state="failed", reason="not a video")
+    with pytest.raises(FileserverError):
+        upload.wait(60)
+    upload.retry()
+    while upload.state.phase != "converting" or upload.state.file_code in ("", first):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    second = upload.state.file_code
+    manual_env.set_conversion(second, state="ready")
+    assert upload.wait(60) == second
+    codes = set(client.iter_files())
+    assert second in codes
+    assert first not in codes  # replaced, not kept beside the new one
+
+
+@pytest.mark.parametrize(
+    ("api_url", "expected"),
+    [
+        ("http://127.0.0.1:9/api/v1", "cannot reach 127.0.0.1:9: the connection was refused"),
+        ("https://devs.sparevideos.invalid/api/v1", "the name does not resolve"),
+    ],
+)
+def test_connection_errors_in_plain_words(
+    sv: Any, ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch, api_url: str, expected: str
+) -> None:
+    monkeypatch.setenv("SV_PUBLIC_KEY", PUBLIC)
+    monkeypatch.setenv("SV_PRIVATE_KEY", MARKER)
+    monkeypatch.setenv("SV_API_URL", api_url)
+    with pytest.raises(UsageError) as e:
+        ip.run_line_magic("sv_info", "1488633857-11PYNC")
+    message = str(e.value)
+    assert expected in message
+    assert "%sv_status" in message
+    assert "SV_API_URL" in message
+    assert "Max retries" not in message
+    assert "HTTPSConnectionPool" not in message
+    assert MARKER not in message
+
+
+def test_help_is_plain_and_returns_nothing(sv: Any, ip: InteractiveShell) -> None:
+    for name in MAGICS:
+        with capture_output() as cap:
+            assert ip.run_line_magic(name, "--help") is None
+        assert "``" not in cap.stdout
+    with capture_output() as cap:
+        ip.run_line_magic("sv_upload", "-h")
+    assert "no path" in cap.stdout.lower() or "my clip.mp4" in cap.stdout
+
+
+def test_an_unknown_rendition_is_refused_naming_those_there_are(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    code = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    ip.run_line_magic("sv_convert", f"{code} --no-wait")
+    manual_env.set_conversion(code, state="ready")
+    with pytest.raises(UsageError, match=r"no '999' rendition; it has \d+"):
+        ip.run_line_magic("sv_play", f"{code} --rendition 999")
+
+
+def test_the_banner_and_the_status_name_all_four_settings(
+    sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    status = repr(ip.run_line_magic("sv_status", ""))
+    with capture_output() as cap:
+        ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    for name in ("SV_PUBLIC_KEY", "SV_PRIVATE_KEY", "SV_API_URL", "SV_THUMBNAIL_URL"):
+        assert name in status
+        assert name in cap.stdout
+
+
+def test_demo_mode_without_the_emulator_extra_says_what_to_install(
+    sv: Any, ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "uvicorn" else find_spec(name, *a),
+    )
+    with pytest.raises(UsageError) as e:
+        ip.run_line_magic("sv_files", "")
+    message = str(e.value)
+    assert 'pip install "sv-widgets[emulator]"' in message
+    assert "uvicorn" in message
+    assert "%sv_login" in message
+    assert not demo_service().running
+
+
+@pytest.mark.slow
+def test_retry_in_a_bulk_row_replaces_the_failed_file_and_the_returned_list(
+    env: Emulator,
+    sv: Any,
+    ip: InteractiveShell,
+    tmp_path: Path,
+    sample_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row whose file is not a video fails to convert; the person fixes the file and clicks
+    Retry after the cell ended: the new file is stored, the failed one deleted, and the list
+    the cell returned names the new code."""
+    import IPython.display
+
+    from sv_widgets.widgets import UploadProgress
+
+    shown: list[Any] = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+
+    good, bad = tmp_path / "good.mp4", tmp_path / "bad.mp4"
+    good.write_bytes(sample_clip.read_bytes())
+    bad.write_text("these are notes, not a video\n")
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
+    ip.run_line_magic("config", "SpareVideos.poll_interval = 0.1")
+    with capture_output():
+        results = ip.run_cell_magic("sv_upload", "--parallel 2", f"{good}\n{bad}")
+    failed = results[1]
+    assert results[0] is not None
+    assert failed is not None  # a failed conversion keeps its code, so it can be deleted
+    (box,) = shown
+    rows = [w for w in box.children if isinstance(w, UploadProgress)]
+    (row,) = [w for w in rows if w.upload.state.file_code == failed]
+    assert "sv-upload-row" in row._dom_classes  # bulk uploads: one compact row per file
+
+    bad.write_bytes(sample_clip.read_bytes())  # fixed
+    row._retry_button.click()
+    assert row.upload.done(300)
+    assert row.phase == "ready", row.error
+    assert results[1] == row.file_code != failed
+    codes = set(env.client(PUBLIC).iter_files())
+    assert results[1] in codes
+    assert failed not in codes

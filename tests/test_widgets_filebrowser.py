@@ -82,6 +82,7 @@ def test_rows_show_placeholders_for_unconverted_files(browser: FileBrowser) -> N
 
 
 def test_filter_by_code(browser: FileBrowser, codes: list[str]) -> None:
+    assert browser._filter_text.continuous_update  # filters as one types, not on Enter
     target = codes[9]
     browser._filter_text.value = target[-6:].lower()  # case-insensitive substring
     assert browser.wait_idle(30)
@@ -184,10 +185,36 @@ def test_details_of_an_unconverted_file(browser: FileBrowser, codes: list[str]) 
     row = browser._rows[0]
     assert row.details_open
     assert "not converted" in row.details.children[0].value
+    assert row.details.children[0].value.count("onvert") == 1  # said once, not twice
     browser.toggle_details(codes[0])
     assert not row.details_open
     with pytest.raises(ValueError, match="not on the current page"):
         browser.toggle_details(codes[11])
+
+
+@pytest.mark.sv_emulator(page_size=5, conversions="manual")
+def test_convert_action_converts_a_file_and_its_row_follows(
+    sv_emulator: Emulator, client: Client, codes: list[str]
+) -> None:
+    browser = FileBrowser(client, page_size=4, poll_interval=0.05)
+    assert browser.wait_idle(30)
+    browser.toggle_details(codes[0])
+    (_text, button) = browser._rows[0].details.children
+    assert button.description == "Convert"
+    button.click()
+    deadline = time.monotonic() + 60
+    while "converting" not in browser._rows[0].fields["placeholder"]:
+        assert time.monotonic() < deadline, browser._rows[0].fields
+        time.sleep(0.05)
+    assert not browser._rows[0].details_open  # the details of a file no longer waiting close
+    sv_emulator.set_conversion(codes[0], state="ready")
+    while browser._rows[0].fields["duration"] == "":
+        assert time.monotonic() < deadline, browser._rows[0].fields
+        time.sleep(0.05)
+    browser.convert(codes[0])  # twice: the service's refusal is shown, nothing breaks
+    assert browser.wait_idle(30)
+    assert browser.error.startswith("[100031]")
+    browser.close()
 
 
 @pytest.mark.slow

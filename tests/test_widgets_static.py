@@ -163,6 +163,40 @@ def test_an_upload_replaces_its_html_when_it_ends(
     upload.close()
 
 
+def test_a_bulk_upload_column_leaves_every_row_and_the_summary(
+    shell: InteractiveShell, client: Client, sample_clip: Path
+) -> None:
+    """%%sv_upload shows compact rows and a summary as one output; it settles once."""
+    import ipywidgets
+
+    from sv_widgets.uploads import Upload, UploadOptions
+    from sv_widgets.widgets.upload import UploadColumn
+
+    uploads = [Upload(client, sample_clip, UploadOptions(poll_interval=0.1)) for _ in range(2)]
+    rows = [UploadProgress.showing(u, compact=True) for u in uploads]
+    summary = ipywidgets.HTML("")
+    column = UploadColumn(rows, summary)
+    with Published(shell) as published:
+        from IPython.display import display
+
+        display(column)
+        codes = []
+        for upload in uploads:
+            upload.start()
+            codes.append(upload.wait(timeout=120))
+        summary.value = "<pre>2 of 2 uploaded.</pre>"
+        column.settle()
+    first, *updates = published.messages
+    assert standalone(first["data"]["text/html"]).count("sample.mp4</strong>: idle…") == 2
+    assert [(m["update"], m["transient"]) for m in updates] == [(True, first["transient"])]
+    html = standalone(updates[0]["data"]["text/html"])
+    for code in codes:
+        assert f"<strong>{code}</strong>" in html
+    assert len(DATA_IMAGE.findall(html)) == 2
+    assert html.endswith("<pre>2 of 2 uploaded.</pre></div>")
+    column.close()
+
+
 def test_a_gallery_html_follows_a_saved_selection(shell: InteractiveShell, client: Client) -> None:
     code = converted(client)
     gallery = ThumbnailGallery(client, code)

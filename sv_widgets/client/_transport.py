@@ -18,11 +18,14 @@ import contextlib
 import email.utils
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -36,7 +39,14 @@ from sv_widgets.errors import (
 )
 from sv_widgets.signing import redact
 
-__all__ = ["SNIPPET", "Attempt", "TokenLogFilter", "Transport", "scrub_exception"]
+__all__ = [
+    "SNIPPET",
+    "Attempt",
+    "TokenLogFilter",
+    "Transport",
+    "connection_reason",
+    "scrub_exception",
+]
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 RETRY_API_CODES = frozenset({501, 10005})
@@ -122,6 +132,54 @@ def _retry_after(response: requests.Response | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or "the service"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything behind it: causes, contexts, urllib3's ``reason``, wrapped args."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        inner = [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+        stack.extend(x for x in inner if isinstance(x, BaseException))
+
+
+def connection_reason(exc: BaseException, secrets: Iterable[str] = ()) -> str:
+    """What failed, in plain words, for a connection error from ``requests``/urllib3.
+
+    Examples
+    --------
+    >>> connection_reason(ConnectionRefusedError(111, "Connection refused"))
+    'the connection was refused (is the service running on that port?)'
+    >>> import socket
+    >>> connection_reason(socket.gaierror(-2, "Name or service not known"))
+    'the name does not resolve (check the address and your network)'
+    """
+    for e in _chain(exc):
+        if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError":
+            return "the name does not resolve (check the address and your network)"
+        if isinstance(e, ConnectionRefusedError):
+            return "the connection was refused (is the service running on that port?)"
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return f"its TLS certificate was refused ({e.verify_message or e.reason})"
+        if isinstance(e, ssl.SSLError):
+            return f"the TLS handshake failed ({e.reason or e})"
+        if isinstance(e, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
+            return "the connection was dropped (reset by the other side)"
+        if isinstance(e, OSError) and e.errno is not None and e.strerror:
+            return f"{e.strerror.lower()} (errno {e.errno})"
+    text = redact(str(exc), tuple(secrets))
+    return "the connection failed: " + " ".join(text.split())[:200]
 
 
 class _Retryable(Exception):
@@ -263,19 +321,22 @@ class Transport:
         except requests.ConnectTimeout as e:
             scrub_exception(e, secrets)
             err: SpareVideosError = RequestTimeout(
-                f"could not connect within {self.timeout[0]:g} s", endpoint=endpoint
+                f"cannot reach {_host(spec.url)}: no connection within {self.timeout[0]:g} s",
+                endpoint=endpoint,
             )
             err.__cause__ = e
             raise _Retryable(err, None) from e
         except requests.Timeout as e:
             scrub_exception(e, secrets)
             raise RequestTimeout(
-                f"no reply within {self.timeout[1]:g} s (read timeout)", endpoint=endpoint
+                f"{_host(spec.url)} sent no reply within {self.timeout[1]:g} s (read timeout)",
+                endpoint=endpoint,
             ) from e
         except requests.ConnectionError as e:
             scrub_exception(e, secrets)
             err = ConnectionFailed(
-                f"connection failed: {redact(str(e), secrets)[:300]}", endpoint=endpoint
+                f"cannot reach {_host(spec.url)}: {connection_reason(e, secrets)}",
+                endpoint=endpoint,
             )
             err.__cause__ = e
             raise _Retryable(err, None) from e

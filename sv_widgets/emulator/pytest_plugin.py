@@ -25,11 +25,17 @@ Fixtures
 
 For speed, add ``conversions="fast"`` (converted files in milliseconds) or
 ``conversions="manual"`` (your test decides when a conversion ends, and how) to the marker.
+Unless a marker names a ``data_dir``, the fixtures keep their data in ``/dev/shm`` where it
+exists (the emulator fsyncs every write, which costs nothing on tmpfs) and remove it after.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,33 +63,55 @@ def _marker_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
     return kwargs
 
 
+@contextlib.contextmanager
+def _started(kwargs: dict[str, Any]) -> Iterator[Emulator]:
+    """A started emulator, with a throw-away data dir (on tmpfs if it can) unless given one."""
+    with contextlib.ExitStack() as stack:
+        if kwargs.get("data_dir") is None:
+            # a private mkdtemp directory (0700) in the tmpfs, not a fixed name in it
+            shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # noqa: S108
+            temp = tempfile.TemporaryDirectory(prefix="sv-emulator-test-", dir=shm)
+            kwargs = {**kwargs, "data_dir": Path(stack.enter_context(temp))}
+        yield stack.enter_context(Emulator(**kwargs))
+
+
 @pytest.fixture
 def sv_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """A started emulator of its own for one test (see the module docstring)."""
-    with Emulator(**_marker_kwargs(request)) as emulator:
+    with _started(_marker_kwargs(request)) as emulator:
         yield emulator
 
 
-@pytest.fixture(scope="session")
-def sv_emulator_pool() -> Iterator[dict[str, Emulator]]:
+class EmulatorPool:
     """The session's emulators behind ``sv_emulator_isolated``, one per configuration."""
-    pool: dict[str, Emulator] = {}
-    yield pool
-    for emulator in pool.values():
-        emulator.stop()
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self._stack = stack
+        self._emulators: dict[str, Emulator] = {}
+
+    def get(self, kwargs: dict[str, Any]) -> Emulator:
+        """The started emulator for these ``Emulator`` keywords (started on first use)."""
+        key = repr(sorted(kwargs.items()))
+        if key not in self._emulators:
+            self._emulators[key] = self._stack.enter_context(_started(kwargs))
+        return self._emulators[key]
+
+
+@pytest.fixture(scope="session")
+def sv_emulator_pool() -> Iterator[EmulatorPool]:
+    """The session's emulators behind ``sv_emulator_isolated`` (stopped at the end)."""
+    with contextlib.ExitStack() as stack:
+        yield EmulatorPool(stack)
 
 
 @pytest.fixture
 def sv_emulator_isolated(
-    request: pytest.FixtureRequest, sv_emulator_pool: dict[str, Emulator]
+    request: pytest.FixtureRequest, sv_emulator_pool: EmulatorPool
 ) -> Emulator:
     """The session's emulator for this configuration, reset for this test."""
     kwargs = _marker_kwargs(request)
     faults = kwargs.pop("faults", None)
-    key = repr(sorted(kwargs.items()))
-    emulator = sv_emulator_pool.get(key)
-    if emulator is None:
-        emulator = sv_emulator_pool[key] = Emulator(**kwargs).start()
+    emulator = sv_emulator_pool.get(kwargs)
     emulator.reset(accounts=True)
     if faults:
         emulator.set_faults(faults)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.emulator.control import Control
     from sv_widgets.emulator.conversions import Converter
     from sv_widgets.emulator.service import SpareVideosService
+    from sv_widgets.emulator.store import Store
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "Emulator"]
 
@@ -271,7 +272,7 @@ class Emulator:
             manual=self.conversions == "manual",
         )
 
-    def _default_converter(self, store: Any) -> Converter:
+    def _default_converter(self, store: Store) -> Converter:
         from sv_widgets.emulator import catalog
         from sv_widgets.emulator.canned import CannedMedia
 

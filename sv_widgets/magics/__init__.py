@@ -4,8 +4,10 @@
 ``%sv_login``               ask for the keys (private key hidden); ``--save`` keeps them
 ``%sv_logout``              forget the session's login (``--forget`` deletes the file)
 ``%sv_status``              which credentials are active (never the private key)
+``%sv_client``              the ``Client`` the magics use (demo or real)
 ``%sv_upload PATH_OR_URL``  upload, convert, wait; returns the file code
 ``%%sv_upload``             one path or URL per line, in parallel; returns the codes
+``%sv_convert CODE``        convert a file uploaded with ``--no-convert``
 ``%sv_info CODE``           the file's :class:`~sv_widgets.models.FileInfo`
 ``%sv_thumbnails CODE``     a :class:`~sv_widgets.widgets.ThumbnailGallery`
 ``%sv_files``               a :class:`~sv_widgets.widgets.FileBrowser`
@@ -69,6 +71,11 @@ class SpareVideosMagics(Magics):
         self.settings = settings
         self.session = MagicSession(settings)
 
+    @property
+    def _widgets(self) -> bool:
+        """Whether to answer with widgets (Jupyter) or text (a terminal, display="text")."""
+        return self.session.use_widgets(self.shell)
+
     # -- credentials ------------------------------------------------------------------------
     @line_magic
     @command(
@@ -98,6 +105,15 @@ class SpareVideosMagics(Magics):
         """Show which credentials the magics use (never the private key); returns a Status."""
         return self.session.status()
 
+    @line_magic
+    @command()
+    def sv_client(self, args: argparse.Namespace) -> Any:
+        """Return the Client the magics use (demo or real), for scripting: client = %sv_client.
+
+        Its repr shows the public key and the service's URLs, never the private key.
+        """
+        return self.session.client()
+
     # -- uploads ----------------------------------------------------------------------------
     @line_cell_magic
     @command(
@@ -125,6 +141,20 @@ class SpareVideosMagics(Magics):
         """
         return _uploads.upload(self, args, cell)
 
+    @line_magic
+    @command(
+        _CODE,
+        arg("--sd-only", action="store_true", help="convert to no rendition above 480p"),
+        arg("--mp4-only", action="store_true", help="convert to mp4 only (no webm/HLS/DASH)"),
+        arg("--no-wait", action="store_true", help="request conversion, do not wait for it"),
+    )
+    def sv_convert(self, args: argparse.Namespace) -> str | None:
+        """Convert a file uploaded with --no-convert, with the same progress as an upload.
+
+        Returns the code once converted (or once requested, with --no-wait).
+        """
+        return _uploads.convert(self, args)
+
     # -- files ------------------------------------------------------------------------------
     @line_magic
     @command(_CODE, arg("--json", action="store_true", help="return the raw reply as a dict"))
@@ -144,13 +174,13 @@ class SpareVideosMagics(Magics):
 
         Returns the ThumbnailGallery (its value is the selected file name).
         """
-        return _files.thumbnails(self.session, args.code)
+        return _files.thumbnails(self.session, args.code, widgets=self._widgets)
 
     @line_magic
     @command(arg("--page-size", type=int, metavar="N", help="rows per page (%%config default)"))
     def sv_files(self, args: argparse.Namespace) -> Any:
         """Browse the account's files; returns the FileBrowser."""
-        return _files.browser(self.session, args.page_size)
+        return _files.browser(self.session, args.page_size, widgets=self._widgets)
 
     @line_magic
     @command(
@@ -165,7 +195,13 @@ class SpareVideosMagics(Magics):
     )
     def sv_play(self, args: argparse.Namespace) -> Any:
         """Play a converted file; returns the Player (format and rendition selectable)."""
-        return _files.play(self.session, args.code, rendition=args.rendition, format=args.format)
+        return _files.play(
+            self.session,
+            args.code,
+            rendition=args.rendition,
+            format=args.format,
+            widgets=self._widgets,
+        )
 
     @line_magic
     @command(

@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 from IPython.core.error import UsageError
 from IPython.core.magic import no_var_expand
 
-from sv_widgets.errors import SpareVideosError
+from sv_widgets.errors import SpareVideosError, TransportError
 from sv_widgets.signing import redact
 
 __all__ = ["Arg", "api_errors", "arg", "command", "expand", "one_line", "split_words"]
@@ -53,6 +53,9 @@ def api_errors(*secrets: str) -> Iterator[None]:
     """
     try:
         yield
+    except TransportError as e:
+        hint = "; %sv_status shows the service in use (SV_API_URL and SV_THUMBNAIL_URL set it)"
+        raise UsageError(one_line(e.summary, secrets) + hint) from None
     except SpareVideosError as e:
         raise UsageError(one_line(str(e), secrets)) from None
 

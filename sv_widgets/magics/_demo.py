@@ -71,23 +71,16 @@ class DemoService:
         with self._lock:
             if self._credentials is not None:
                 return self._credentials, False
-            try:
-                from sv_widgets.emulator import Emulator
-            except ImportError as e:
-                raise ConfigurationError(
-                    f"demo mode needs the emulator's dependencies ({e.name or e}): "
-                    "pip install 'sv-widgets[emulator]', or configure an account "
-                    "with %sv_login --save"
-                ) from None
             import secrets  # here, not at import: keeps %load_ext fast
 
             private_key = secrets.token_hex(32)
             directory = Path(data_dir).expanduser() if data_dir else None
-            if directory is not None:
-                directory.mkdir(parents=True, exist_ok=True)
-            emulator = Emulator(data_dir=directory, accounts={DEMO_PUBLIC_KEY: private_key})
             try:
-                emulator.start()
+                emulator = self._start(directory, private_key)
+            except ImportError as e:  # its message names the missing module and the fix
+                raise ConfigurationError(
+                    f"demo mode needs the emulator: {e}; or use an account: %sv_login --save"
+                ) from None
             except Exception as e:
                 raise ConfigurationError(f"the demo emulator failed to start: {e}") from e
             self._emulator = emulator
@@ -105,6 +98,14 @@ class DemoService:
                 self._atexit_registered = True
             return self._credentials, True
 
+    @staticmethod
+    def _start(directory: Path | None, private_key: str) -> Emulator:
+        from sv_widgets.emulator import Emulator
+
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        return Emulator(data_dir=directory, accounts={DEMO_PUBLIC_KEY: private_key}).start()
+
     def announcement(self) -> str:
         """The one line saying demo mode is on, and how to use a real account instead."""
         if self._credentials is None:
@@ -117,7 +118,8 @@ class DemoService:
         return (
             f"sv_widgets demo mode: no credentials found, using a local emulator at "
             f"{self._credentials.origin} ({where}). For a real account: %sv_login --save, "
-            "or set SV_PUBLIC_KEY and SV_PRIVATE_KEY."
+            "or set SV_PUBLIC_KEY and SV_PRIVATE_KEY (and SV_API_URL and SV_THUMBNAIL_URL "
+            "for a service other than sparevideos.com)."
         )
 
     def stop(self) -> None:

@@ -23,7 +23,13 @@ from sv_widgets.wire import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
 
-__all__ = ["MagicSession", "Status"]
+__all__ = ["SETTINGS_HELP", "MagicSession", "Status"]
+
+#: Where the credentials and the service come from, named in full wherever the magics say so.
+SETTINGS_HELP = (
+    "SV_PUBLIC_KEY and SV_PRIVATE_KEY (the keys), SV_API_URL and SV_THUMBNAIL_URL "
+    "(the service; sparevideos.com when unset), or %sv_login --save"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Status:
             lines.append(f"  API:        {self.api_url}")
         if self.thumbnail_url:
             lines.append(f"  thumbnails: {self.thumbnail_url}")
+        lines.append(f"  settings:   {SETTINGS_HELP}")
         return "\n".join(lines)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:

@@ -9,9 +9,11 @@ Nothing here imports ``ipywidgets`` unless widgets are asked for.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import html
 import os
 import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,15 +27,25 @@ from sv_widgets.errors import (
     UploadCancelled,
     summarize,
 )
-from sv_widgets.magics._command import expand, one_line, split_words
+from sv_widgets.magics._command import api_errors, expand, one_line, split_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
     from sv_widgets.uploads import Upload, UploadOptions
 
-__all__ = ["UploadOutcome", "check_source", "run_uploads", "sources_from_cell", "summary"]
+__all__ = [
+    "BulkRun",
+    "UploadOutcome",
+    "UploadResults",
+    "check_source",
+    "run_uploads",
+    "sources_from_cell",
+    "summary",
+    "upload",
+]
 
 NOT_STORED = "cancelled: nothing was stored"
+_SETTLE_SECONDS = 60  # after a cancel, how long to wait for the uploads to say where they stand
 
 
 def check_source(text: str) -> str:
@@ -97,9 +109,10 @@ class UploadOutcome:
 
 
 def _settle(upload: Upload, outcome: UploadOutcome) -> None:
-    """Wait for one upload and record how it ended; never raises for the upload's failure."""
+    """Record how one finished attempt ended; never raises for the upload's failure."""
+    outcome.code, outcome.error, outcome.notes = None, None, []
     try:
-        outcome.code = upload.wait()
+        outcome.code = upload.result()
     except ConversionTimeout:
         code = outcome.code = upload.state.file_code
         timeout = upload.options.conversion_timeout or 0
@@ -114,69 +127,127 @@ def _settle(upload: Upload, outcome: UploadOutcome) -> None:
         outcome.error = one_line(summarize(e))
 
 
-def _show(uploads: Sequence[Upload], display: Callable[[Any], None]) -> None:
-    from sv_widgets.widgets import UploadProgress
+class UploadResults(list[str | None]):
+    """The codes of a bulk upload, in input order (``None`` where nothing was stored).
 
-    for upload in uploads:  # one output each: each keeps its own saved HTML up to date
-        display(UploadProgress.showing(upload))
+    A row retried after the cell ended (its Retry button) replaces its entry here, and in the
+    summary shown under the rows, once the new file is stored.
+    """
+
+
+class BulkRun:
+    """One run of the magics' uploads: the rows, their views, the outcomes, the summary."""
+
+    def __init__(self, uploads: Sequence[Upload], sources: Sequence[tuple[int, str]]) -> None:
+        self.uploads = list(uploads)
+        self.outcomes = [UploadOutcome(line, src) for line, src in sources]
+        self.results = UploadResults([None] * len(sources))
+        self.views: list[Any] = []
+        self.summary_view: Any = None
+        self.column: Any = None
+        self.interrupted = False
+        for index, upload in enumerate(self.uploads):
+            upload.on_finish(functools.partial(self._finished, index))
+
+    def _finished(self, index: int, _upload: Upload) -> None:
+        _settle(self.uploads[index], self.outcomes[index])
+        self.results[index] = self.outcomes[index].code
+        if self.summary_view is not None and all(u.state.finished for u in self.uploads):
+            from sv_widgets.widgets._tasks import set_traits
+
+            text = f"<pre>{html.escape(summary(self.outcomes))}</pre>"
+            set_traits(self.summary_view, value=text)
+            if self.column is not None:
+                self.column.settle()  # the saved HTML: every row's outcome and the summary
+
+    def show(self, display: Callable[[Any], None]) -> None:
+        """Draw the rows as widgets (one full widget, or compact rows and a summary)."""
+        import ipywidgets
+
+        from sv_widgets.widgets import UploadProgress
+        from sv_widgets.widgets.upload import UploadColumn
+
+        if len(self.uploads) == 1:
+            self.views = [UploadProgress.showing(self.uploads[0])]
+            display(self.views[0])
+            return
+        self.views = [UploadProgress.showing(u, compact=True) for u in self.uploads]
+        self.summary_view = ipywidgets.HTML("")
+        self.column = UploadColumn(self.views, self.summary_view)
+        display(self.column)
+
+    def run(self, parallel: int) -> None:
+        """Run every upload, ``parallel`` at a time; an interrupt cancels what still runs."""
+        for view in self.views:
+            view.waiting(True)
+        pool = ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="sv-bulk")
+        try:
+            for future in [pool.submit(self._one, i) for i in range(len(self.uploads))]:
+                future.result()
+        except KeyboardInterrupt:  # Ctrl-C, a kernel interrupt, or Cancel while the cell waits
+            self.interrupted = True
+            self._stop(pool)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for view in self.views:
+                view.waiting(False)
+
+    def _one(self, index: int) -> None:
+        if self.interrupted:
+            self.outcomes[index].error = NOT_STORED
+            return
+        upload = self.uploads[index]
+        upload.start()
+        upload.done()
+
+    def _stop(self, pool: ThreadPoolExecutor) -> None:
+        for upload in self.uploads:
+            upload.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(KeyboardInterrupt):  # a second interrupt: stop waiting
+            for upload in self.uploads:
+                if upload.started:
+                    upload.done(_SETTLE_SECONDS)
+        for outcome in self.outcomes:
+            if outcome.code is None and outcome.error is None:
+                outcome.error = NOT_STORED
 
 
 def run_uploads(
-    client: Client,
+    uploads: Sequence[Upload],
     sources: Sequence[tuple[int, str]],
-    options: UploadOptions,
     *,
     parallel: int,
     widgets: bool,
     display: Callable[[Any], None],
-) -> list[UploadOutcome]:
-    """Upload every source, ``parallel`` at a time, one progress row each; never raises for a row.
+) -> BulkRun:
+    """Upload every source, ``parallel`` at a time, one row each; never raises for a row.
 
-    With ``widgets`` the rows are ``UploadProgress`` widgets shown together (``display``);
-    otherwise each prints plain-text lines to ``sys.stdout``, prefixed by the file's name, and
-    no widget is built. Ctrl-C (a kernel interrupt) cancels everything, prints where each file
-    was left, and re-raises. Outcomes come back in input order.
+    With ``widgets`` the rows are ``UploadProgress`` widgets (``display``); otherwise each
+    prints plain-text lines to ``sys.stdout``, prefixed by the file's name, and no widget is
+    built. A kernel interrupt (Ctrl-C, or Cancel while the cell waits) cancels what still
+    runs and ends cleanly: ``run.interrupted`` says so, and every outcome says where its file
+    was left.
     """
-    from sv_widgets.uploads import TextProgress, Upload
+    from sv_widgets.uploads import TextProgress
 
-    uploads = [Upload(client, src, options) for _, src in sources]
-    outcomes = [UploadOutcome(line, src) for line, src in sources]
+    run = BulkRun(uploads, sources)
     renderers: list[TextProgress] = []
     if widgets:
-        _show(uploads, display)
+        run.show(display)
     else:
         # One upload may redraw its line in place on a terminal; several rows cannot each own
         # the last line, so they print one line per step instead.
-        interactive = None if len(uploads) == 1 else False
-        renderers = [TextProgress(u.state, sys.stdout, interactive=interactive) for u in uploads]
-    stop = threading.Event()
-
-    def run(index: int) -> None:
-        if stop.is_set():
-            outcomes[index].error = NOT_STORED
-            return
-        uploads[index].start()
-        _settle(uploads[index], outcomes[index])
-
-    pool = ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="sv-bulk")
+        interactive = None if len(run.uploads) == 1 else False
+        renderers = [
+            TextProgress(u.state, sys.stdout, interactive=interactive) for u in run.uploads
+        ]
     try:
-        for future in [pool.submit(run, i) for i in range(len(uploads))]:
-            future.result()
-    except BaseException:  # Ctrl-C / kernel interrupt: stop everything, say where it stands
-        stop.set()
-        for upload in uploads:
-            upload.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
-        for outcome in outcomes:
-            if outcome.code is None and outcome.error is None:
-                outcome.error = NOT_STORED
-        print(summary(outcomes))
-        raise
+        run.run(parallel)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         for renderer in renderers:
             renderer.close()
-    return outcomes
+    return run
 
 
 def summary(outcomes: Sequence[UploadOutcome]) -> str:
@@ -211,32 +282,78 @@ def upload(magics: Any, args: Any, cell: str | None) -> str | list[str | None] |
     parallel = settings.parallel if args.parallel is None else args.parallel
     if parallel < 1:
         raise UsageError(f"--parallel must be at least 1, not {parallel}")
-    from IPython.display import display
+    from sv_widgets.uploads import Upload
 
+    options = _options(settings, args, convert=not args.no_convert)
+    client = magics.session.client()
+    uploads = [Upload(client, src, options) for _, src in sources]
+    run = _run(magics, uploads, sources, parallel)
+    if cell is not None:
+        if run.summary_view is None:
+            print(summary(run.outcomes))
+        return run.results  # a kept file (conversion failed) keeps its code
+    return _one_result(run)
+
+
+def convert(magics: Any, args: Any) -> str | None:
+    """``%sv_convert``: request a stored file's conversion and follow it like an upload."""
+    from sv_widgets.magics._files import check_file_code
+    from sv_widgets.uploads import Upload
+
+    code = check_file_code(args.code)
+    client = magics.session.client()
+    _check_convertible(client, code)
+    options = _options(magics.settings, args, convert=True)
+    upload = Upload.conversion(client, code, options)
+    return _one_result(_run(magics, [upload], [(1, code)], 1))
+
+
+def _check_convertible(client: Client, code: str) -> None:
+    """A one-line ``UsageError`` before anything is drawn, unless ``code`` awaits conversion."""
+    from sv_widgets.errors import FileAlreadyConverted, FileNotConverted
+
+    with api_errors():
+        try:
+            client.file_info(code)
+        except FileNotConverted as e:
+            if e.progress is None and "progress" not in e.message.lower():
+                return  # stored, never converted: what %sv_convert is for
+            why = f"{code} is already converting; %sv_info {code} tells when it is ready"
+            raise UsageError(FileNotConverted(why).summary) from None
+    why = f"{code} is already converted; %sv_info {code} shows it"
+    raise UsageError(FileAlreadyConverted(why).summary)
+
+
+def _options(settings: Any, args: Any, *, convert: bool) -> UploadOptions:
     from sv_widgets.uploads import UploadOptions
 
-    options = UploadOptions(
-        convert=not args.no_convert,
+    return UploadOptions(
+        convert=convert,
         sd_only=args.sd_only,
         mp4_only=args.mp4_only,
         wait=not args.no_wait,
         poll_interval=settings.poll_interval,
         conversion_timeout=settings.conversion_timeout,
     )
-    outcomes = run_uploads(
-        magics.session.client(),
-        sources,
-        options,
-        parallel=parallel,
-        widgets=magics.session.use_widgets(magics.shell),
-        display=display,
-    )
-    if cell is not None:
-        print(summary(outcomes))
-        return [o.code for o in outcomes]  # a kept file (conversion failed) keeps its code
-    outcome = outcomes[0]
+
+
+def _run(
+    magics: Any, uploads: Sequence[Upload], sources: Sequence[tuple[int, str]], parallel: int
+) -> BulkRun:
+    from IPython.display import display
+
+    widgets = magics.session.use_widgets(magics.shell)
+    return run_uploads(uploads, sources, parallel=parallel, widgets=widgets, display=display)
+
+
+def _one_result(run: BulkRun) -> str | None:
+    """The line form's answer: the code, one line after an interrupt, or a ``UsageError``."""
+    outcome = run.outcomes[0]
     for note in outcome.notes:
         print(note)
+    if run.interrupted:  # one line, no traceback: where the file was left
+        print(f"{os.path.basename(outcome.source) or outcome.source}: {outcome.error or 'done'}")
+        return outcome.code if outcome.error is None else None
     if outcome.error is not None:
         kept = f" (file {outcome.code} kept)" if outcome.code else ""
         raise UsageError(outcome.error + kept)

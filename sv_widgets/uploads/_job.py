@@ -212,11 +212,25 @@ class UploadJob:
         Conversion choices, polling interval and conversion timeout.
     state
         Where every change is written.
+    replacing
+        A stored file this attempt replaces (a Retry after a failed conversion): deleted once
+        the new file is stored.
+    existing
+        The code of a file already stored: nothing is uploaded, the job converts it.
     """
 
     def __init__(
-        self, client: Client, transfer: Transfer, options: UploadOptions, state: UploadState
+        self,
+        client: Client,
+        transfer: Transfer,
+        options: UploadOptions,
+        state: UploadState,
+        *,
+        replacing: str = "",
+        existing: str = "",
     ) -> None:
+        self.replacing = replacing
+        self.existing = existing
         self.client = client
         self.transfer = transfer
         self.options = options
@@ -249,6 +263,11 @@ class UploadJob:
             raise _Stop
 
     def _run(self) -> None:
+        if self.existing:
+            self.file_code = self.existing
+            self.state.apply(file_code=self.existing, progress=1.0)
+            self._convert(self.existing)
+            return
         self.state.apply(
             phase="initiating", progress=0.0, state="asking the service where to upload"
         )
@@ -261,6 +280,7 @@ class UploadJob:
             raise _Stop
         self.file_code = code
         self.state.apply(file_code=code, progress=1.0, state=f"uploaded as {code}")
+        self._replace()
         if not self.options.convert:
             self.state.apply(
                 phase="ready", state=f"uploaded as {code}; not converted (none was requested)"
@@ -268,12 +288,28 @@ class UploadJob:
             return
         self._convert(code)
 
+    def _replace(self) -> None:
+        """Delete the file this attempt replaces, now that the new one is stored."""
+        old, self.replacing = self.replacing, ""
+        if not old:
+            return
+        try:
+            self.client.delete([old])
+        except SpareVideosError as exc:  # the new file stands; say what was left behind
+            self.state.apply(
+                state=f"uploaded as {self.file_code}; {old} not deleted: {exc.summary}"
+            )
+
     def _convert(self, code: str) -> None:
         self.state.apply(phase="converting", progress=0.0, state="requesting conversion")
         options = self.options
         self.client.convert(code, sd_only=options.sd_only, mp4_only=options.mp4_only)
         if not options.wait:
-            self.state.apply(phase="ready", state=f"uploaded as {code}; conversion requested")
+            self.state.apply(
+                phase="ready",
+                progress=1.0,
+                state=f"uploaded as {code}; conversion requested, converting on the service",
+            )
             return
         self.state.apply(state="converting on the service")
         info = self.client.wait_for_conversion(

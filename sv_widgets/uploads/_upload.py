@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sv_widgets.client import describe_source
@@ -96,10 +97,28 @@ class Upload:
             )
         self._transfer = transfer
         self._rewind_to = _position(source)
+        self._existing = ""
         self._job: UploadJob | None = None
         self._thread: threading.Thread | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[Upload], None]] = []
+
+    @classmethod
+    def conversion(cls, client: Client, file_code: str, options: UploadOptions) -> Upload:
+        """Convert a file already stored, with the same state and views as an upload.
+
+        Examples
+        --------
+        >>> Upload.conversion(client, "1700000000-AbC123", UploadOptions())  # doctest: +SKIP
+        """
+
+        def nothing_to_send(_ticket: Any, _progress: Any) -> str:  # pragma: no cover
+            raise AssertionError("a conversion sends no bytes")
+
+        upload = cls(client, file_code, options, transfer=nothing_to_send, name=file_code)
+        upload._existing = file_code
+        return upload
 
     @property
     def started(self) -> bool:
@@ -111,10 +130,15 @@ class Upload:
         """Whether an attempt is in progress."""
         return self._thread is not None and not self._done.is_set()
 
-    def start(self) -> None:
+    def on_finish(self, callback: Callable[[Upload], None]) -> None:
+        """Call ``callback(upload)`` (in the upload's thread) whenever an attempt ends."""
+        self._listeners.append(callback)
+
+    def start(self, *, replacing: str = "") -> None:
         """Start (or restart after a failure or cancel) in a background thread.
 
-        Raises ``RuntimeError`` if an attempt is already running.
+        ``replacing`` names a stored file this attempt replaces: it is deleted once the new
+        file is stored. Raises ``RuntimeError`` if an attempt is already running.
         """
         with self._lock:
             if self.running:
@@ -123,7 +147,14 @@ class Upload:
             if self._rewind_to is not None:  # a file object: Retry sends it from the start again
                 self.source.seek(self._rewind_to)
             self.state.reset()
-            job = self._job = UploadJob(self.client, self._transfer, self.options, self.state)
+            job = self._job = UploadJob(
+                self.client,
+                self._transfer,
+                self.options,
+                self.state,
+                replacing=replacing,
+                existing=self._existing,
+            )
             self._thread = threading.Thread(
                 target=self._run, args=(job,), name="sv-upload", daemon=True
             )
@@ -135,6 +166,8 @@ class Upload:
         finally:
             if job is self._job:
                 self._done.set()
+                for listener in self._listeners:
+                    listener(self)
 
     def cancel(self) -> None:
         """Stop cleanly; ``state.state`` then says where the file was left."""
@@ -143,9 +176,18 @@ class Upload:
             job.cancel()
 
     def retry(self) -> None:
-        """Run the whole upload again, once the last attempt has ended."""
-        if self.started and self.state.finished:
-            self.start()
+        """Run the whole upload again, once the last attempt has ended.
+
+        A file the last attempt stored but could not convert is replaced: deleted once the
+        new one is stored, so the account does not keep both.
+        """
+        if not (self.started and self.state.finished):
+            return
+        job = self._job
+        failed = self.state.phase == "failed" and job is not None
+        timed_out = isinstance(job.exception if job else None, ConversionTimeout)
+        kept = failed and not timed_out and not self._existing
+        self.start(replacing=self.state.file_code if kept else "")
 
     def wait(self, timeout: float | None = None) -> str:
         """Block until the upload ends; return the file code.

@@ -1,28 +1,26 @@
 """One row of the file browser: what is known of a file, and the widgets that show it.
 
-:class:`RowData` classifies what ``client.file_info`` said (ready, converting with percent,
-not converted, failed, error); :class:`FileRow` is a reusable line (checkbox, thumbnail, one
-HTML line for the placeholder, code, duration, extension and renditions, a details toggle)
-that the browser points at a different code when the page changes, plus a details area.
+What is known of each file is a :class:`~sv_widgets.models.FileStatus`; :class:`FileRow` is
+a reusable line (checkbox, thumbnail, one HTML line for the placeholder, code, duration,
+extension and renditions, a details toggle) that the browser points at a different code when
+the page changes, plus a details area.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
 from sv_widgets.display import format_duration, format_renditions
-from sv_widgets.errors import FileNotConverted, FileserverError, SpareVideosError
 from sv_widgets.widgets._tasks import Quiet, set_traits
 
 if TYPE_CHECKING:
-    from sv_widgets.models import FileInfo
+    from sv_widgets.models import FileStatus
 
-__all__ = ["COLUMNS", "FileRow", "RowData"]
+__all__ = ["COLUMNS", "FileRow"]
 
 # (title, width) of each column after the checkbox
 COLUMNS = (
@@ -33,52 +31,6 @@ COLUMNS = (
     ("Renditions", "200px"),
     ("", "96px"),
 )
-
-
-@dataclass(frozen=True)
-class RowData:
-    """What the browser knows about one file.
-
-    ``state`` is ``"ready"``, ``"converting"`` (``progress`` 0-100 when known),
-    ``"not converted"``, ``"failed"`` (``message`` has the reason) or ``"error"``.
-
-    Examples
-    --------
-    >>> from sv_widgets.errors import FileNotConverted
-    >>> RowData.from_error(FileNotConverted("converting", progress=42.0)).label
-    'converting 42%'
-    """
-
-    state: str
-    info: FileInfo | None = None
-    progress: float | None = None
-    message: str = ""
-
-    @classmethod
-    def from_info(cls, info: FileInfo) -> RowData:
-        """A converted file."""
-        return cls("ready", info=info)
-
-    @classmethod
-    def from_error(cls, exc: SpareVideosError) -> RowData:
-        """Classify the error ``file_info`` raised."""
-        if isinstance(exc, FileNotConverted):
-            converting = exc.progress is not None or "progress" in exc.message.lower()
-            return cls(
-                "converting" if converting else "not converted",
-                progress=exc.progress,
-                message=exc.message,
-            )
-        if isinstance(exc, FileserverError):
-            return cls("failed", message=exc.summary)
-        return cls("error", message=exc.summary)
-
-    @property
-    def label(self) -> str:
-        """Short text for the thumbnail placeholder."""
-        if self.state == "converting" and self.progress is not None:
-            return f"converting {self.progress:.0f}%"
-        return self.state
 
 
 _COLORS = {
@@ -162,7 +114,7 @@ class FileRow(W.VBox):  # type: ignore[misc]
         with self._quiet():
             set_traits(self.checkbox, value=checked)
 
-    def draw(self, data: RowData | None, thumbnail: bytes | None) -> None:
+    def draw(self, data: FileStatus | None, thumbnail: bytes | None) -> None:
         """Show what is known: ``None`` data means still loading."""
         info = data.info if data is not None else None
         has_image = bool(thumbnail) and data is not None and data.state == "ready"

@@ -17,9 +17,10 @@ from traitlets import Bool, Int, List, Unicode, observe
 
 from sv_widgets.display import files_table_html, format_duration, format_renditions, image_src
 from sv_widgets.errors import SpareVideosError, summarize
+from sv_widgets.models import FileStatus
 from sv_widgets.widgets._confirm import DeleteConfirmation
 from sv_widgets.widgets._listing import CodeIndex, Window
-from sv_widgets.widgets._rows import COLUMNS, FileRow, RowData
+from sv_widgets.widgets._rows import COLUMNS, FileRow
 from sv_widgets.widgets._static import with_static_html
 from sv_widgets.widgets._tasks import Quiet, Runner, close_descendants, set_traits
 from sv_widgets.widgets.gallery import ThumbnailGallery
@@ -90,7 +91,7 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         self._quiet = Quiet()
         self._generation = 0
         self._index = CodeIndex(client.list_files)
-        self._data: dict[str, RowData] = {}
+        self._data: dict[str, FileStatus] = {}
         self._thumbs: dict[str, bytes] = {}
         self._timers: list[threading.Timer] = []
         self._notice = ""
@@ -103,7 +104,7 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         self.refresh()
 
     def _build(self) -> list[W.Widget]:
-        self._filter_text = W.Text(placeholder="filter by code", continuous_update=False)
+        self._filter_text = W.Text(placeholder="filter by code", continuous_update=True)
         self._filter_text.observe(lambda c: setattr(self, "filter", c["new"]), names="value")
         self._refresh_button = W.Button(description="Refresh", icon="refresh")
         self._refresh_button.on_click(lambda _b: self.refresh())
@@ -272,9 +273,9 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
     def _load_info(self, generation: int, code: str) -> None:
         self._dispatching()
         try:
-            data = RowData.from_info(self._client.file_info(code))
+            data = FileStatus.from_info(self._client.file_info(code))
         except SpareVideosError as exc:
-            data = RowData.from_error(exc)
+            data = FileStatus.from_error(exc)
         with self._lock:
             if generation != self._generation:
                 return
@@ -395,8 +396,7 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
                 other.close_details()
         data = self._data.get(code)
         if data is None or data.info is None:
-            text = "still loading" if data is None else f"{data.label} {data.message}".strip()
-            row.open_details([W.HTML(f"<i>No details: {html.escape(text)}.</i>")])
+            row.open_details(self._status_details(code, data))
             return
         gallery = ThumbnailGallery(self._client, code)
         gallery.observe(
@@ -404,6 +404,39 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
             names="saving",
         )
         row.open_details([W.HTML(data.info._repr_html_()), gallery])
+
+    def _status_details(self, code: str, data: FileStatus | None) -> list[W.Widget]:
+        """What the details area says of a file that has no info to show (yet)."""
+        if data is None:
+            return [W.HTML("<i>Still loading.</i>")]
+        if data.state == "not converted":
+            button = W.Button(description="Convert", icon="play", button_style="primary")
+            button.on_click(lambda _b: self.convert(code))
+            text = "This file is not converted: no conversion has been requested."
+            return [W.HTML(f"<i>{text}</i>"), button]
+        text = {
+            "converting": f"{data.label.capitalize()} on the service.",
+            "failed": f"Conversion failed: {data.message}. Delete it, or upload it again.",
+        }.get(data.state, f"Could not read it: {data.message}.")
+        return [W.HTML(f"<i>{html.escape(text)}</i>")]
+
+    def convert(self, code: str, *, sd_only: bool = False, mp4_only: bool = False) -> None:
+        """Request the conversion of a file that has none yet; its row then follows it."""
+        self._runner.submit(self._convert, self._generation, code, sd_only, mp4_only)
+
+    def _convert(self, generation: int, code: str, sd_only: bool, mp4_only: bool) -> None:
+        try:
+            self._client.convert(code, sd_only=sd_only, mp4_only=mp4_only)
+        except SpareVideosError as exc:
+            set_traits(self, error=summarize(exc))
+            self._draw_message(
+                f"Could not convert {code}: {html.escape(summarize(exc))}", error=True
+            )
+            return
+        for row in self._rows:
+            if row.code == code:
+                row.close_details()
+        self._load_info(generation, code)
 
     # -- plumbing -----------------------------------------------------------------------
     def wait_idle(self, timeout: float | None = 30) -> bool:
@@ -453,7 +486,7 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
 
 
 def _static_row(
-    code: str, data: RowData | None, thumbnail: bytes | None
+    code: str, data: FileStatus | None, thumbnail: bytes | None
 ) -> tuple[str | None, str, str, str, str, list[tuple[str, str]]]:
     """One file as :func:`~sv_widgets.display.files_table_html` takes it."""
     info = data.info if data is not None else None

@@ -10,10 +10,13 @@ Nothing synced to the front end holds the upload token or a key.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import anywidget
 import ipywidgets as W
-from traitlets import Float, Int, Unicode, dlink
+from traitlets import Bool, Float, Int, Unicode, dlink
 
 from sv_widgets.display import format_bytes, format_duration, format_rate, status_html
 from sv_widgets.errors import UploadCancelled
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
     from sv_widgets.client import Client
     from sv_widgets.models import FileInfo
 
-__all__ = ["UploadCancelled", "UploadProgress"]
+__all__ = ["CancelButton", "UploadCancelled", "UploadProgress"]
 
 _MIRRORED = (
     "phase",
@@ -41,6 +44,49 @@ _MIRRORED = (
     "eta",
 )
 _BAR_STYLES = {"ready": "success", "failed": "danger", "cancelled": "warning"}
+_STATIC = Path(__file__).parent / "static"
+_RATE_FROM_BYTES = 64 * 1024  # a rate is noise for smaller files (one read, a few ms)
+
+
+class CancelButton(anywidget.AnyWidget):
+    """The Cancel button of an upload row.
+
+    A click sends ``cancel`` to the kernel. While a cell is blocked waiting for the upload
+    (``interrupt`` set), the kernel reads no widget message until the cell ends, so the click
+    also interrupts the kernel through the page's kernel connection; the waiting magic turns
+    that into a clean cancel.
+
+    Examples
+    --------
+    >>> clicked = []
+    >>> button = CancelButton(description="Cancel")
+    >>> button.on_click(lambda: clicked.append(True)); button.click(); clicked
+    [True]
+    """
+
+    _esm = _STATIC / "cancel.js"
+
+    description = Unicode("Cancel").tag(sync=True)
+    disabled = Bool(False).tag(sync=True)
+    interrupt = Bool(False).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._handlers: list[Callable[[], None]] = []
+        self.on_msg(self._on_msg)
+
+    def on_click(self, handler: Callable[[], None]) -> None:
+        """Call ``handler()`` on every click."""
+        self._handlers.append(handler)
+
+    def click(self) -> None:
+        """Act as if the button were clicked."""
+        for handler in self._handlers:
+            handler()
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "cancel":
+            self.click()
 
 
 class UploadProgress(W.VBox):  # type: ignore[misc]
@@ -121,8 +167,11 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
             self.start()
 
     @classmethod
-    def showing(cls, upload: Upload) -> UploadProgress:
+    def showing(cls, upload: Upload, *, compact: bool = False) -> UploadProgress:
         """A widget drawing an existing :class:`~sv_widgets.uploads.Upload` (not started here).
+
+        ``compact`` draws one line (name, bar, figures, buttons, code) with the rest behind a
+        Details toggle: bulk uploads show one such row per file.
 
         Examples
         --------
@@ -130,19 +179,20 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         >>> UploadProgress.showing(Upload(client, "clip.mp4"))   # doctest: +SKIP
         """
         view = cls.__new__(cls)
-        view._attach(upload)
+        view._attach(upload, compact=compact)
         return view
 
-    def _attach(self, upload: Upload) -> None:
+    def _attach(self, upload: Upload, *, compact: bool = False) -> None:
         self.upload = upload
+        self._compact = compact
         self._title = W.HTML("")
         self._bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info")
         self._bar.layout.width = "100%"
         self._detail = W.Label("")
         self._message = W.HTML("")
-        self._cancel_button = W.Button(description="Cancel", icon="stop", button_style="warning")
+        self._cancel_button = CancelButton(description="Cancel")
         self._retry_button = W.Button(description="Retry", icon="redo", button_style="primary")
-        self._cancel_button.on_click(lambda _b: self.cancel())
+        self._cancel_button.on_click(self.cancel)
         self._retry_button.on_click(lambda _b: self.retry())
         self._retry_button.layout.display = "none"
         self._thumbnail = W.Image(format="jpeg")
@@ -150,15 +200,7 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         self._result = W.HTML("")
         self._result_box = W.HBox([self._thumbnail, self._result])
         self._result_box.layout.display = "none"
-        super().__init__(
-            [
-                self._title,
-                W.HBox([self._bar, self._cancel_button, self._retry_button]),
-                self._detail,
-                self._message,
-                self._result_box,
-            ]
-        )
+        super().__init__(self._layout(compact))
         self.add_class("sv-upload-progress")
         state = upload.state
         for name in _MIRRORED:
@@ -168,6 +210,30 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         state.observe(lambda _c: self._draw(), names="revision")
         state.observe(lambda _c: self._settle_static(), names="revision")
         self._draw()
+
+    def _layout(self, compact: bool) -> list[W.Widget]:
+        buttons = [self._cancel_button, self._retry_button]
+        if not compact:
+            bar_line = W.HBox([self._bar, *buttons])
+            return [self._title, bar_line, self._detail, self._message, self._result_box]
+        self._title.layout.width = "220px"
+        self._bar.layout.width = "160px"
+        self._detail.layout.width = "260px"
+        self._details_button = W.ToggleButton(description="Details", icon="info")
+        self._details_box = W.VBox([self._message, self._result_box])
+        self._details_box.layout.display = "none"
+        self._details_button.observe(self._toggle_details, names="value")
+        line = W.HBox([self._title, self._bar, self._detail, *buttons, self._details_button])
+        line.layout.align_items = "center"
+        self.add_class("sv-upload-row")
+        return [line, self._details_box]
+
+    def _toggle_details(self, change: Any) -> None:
+        self._details_box.layout.display = "" if change["new"] else "none"
+
+    def waiting(self, blocked: bool) -> None:
+        """Say whether a cell is blocked waiting for this upload (Cancel then interrupts it)."""
+        set_traits(self._cancel_button, interrupt=blocked)
 
     # -- public actions -----------------------------------------------------------------
     @property
@@ -188,6 +254,7 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         if self.upload.running and not self.upload.state.finished:
             self.upload.cancel()
             set_traits(self._detail, value="cancelling…")
+            set_traits(self._cancel_button, disabled=True)
 
     def retry(self) -> None:
         """Run the whole upload again (after a failure or a cancel)."""
@@ -239,6 +306,7 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         if state.state:
             message += f"<small>{html.escape(state.state)}</small>"
         set_traits(self._message, value=message)
+        set_traits(self._cancel_button, disabled=False)
         self._cancel_button.layout.display = "none" if phase in TERMINAL_PHASES else ""
         self._retry_button.layout.display = "" if phase in ("failed", "cancelled") else "none"
         if state.thumbnail != self._thumbnail.value:
@@ -247,14 +315,24 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         self._result_box.layout.display = "" if show_result else "none"
         self._thumbnail.layout.display = "" if self._thumbnail.value else "none"
         if show_result:
-            duration = format_duration(state.info.playtime) if state.info else "-"
-            set_traits(
-                self._result,
-                value=(
-                    f"<b>File code</b> <code>{html.escape(state.file_code)}</code><br>"
-                    f"<b>Duration</b> {duration}"
-                ),
+            set_traits(self._result, value=self._result_html())
+        if self._compact:
+            code = html.escape(state.file_code)
+            title = f"<b>{html.escape(state.name)}</b>" + (f" <code>{code}</code>" if code else "")
+            set_traits(self._title, value=title)
+
+    def _result_html(self) -> str:
+        state = self.upload.state
+        code = html.escape(state.file_code)
+        if state.info is not None:
+            second = f"<b>Duration</b> {format_duration(state.info.playtime)}"
+        elif not self.upload.options.convert:
+            second = "Not converted: no conversion was requested"
+        else:
+            second = (
+                f"Converting on the service: <code>%sv_info {code}</code> shows when it is ready"
             )
+        return f"<b>File code</b> <code>{code}</code><br>{second}"
 
     def _detail_text(self) -> str:
         state = self.upload.state
@@ -263,9 +341,14 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         if state.phase == "converting":
             figures = state.figures()
             return f"converting {figures[0]}" if figures else "converting…"
-        if state.phase == "ready" and state.total and state.rate:
-            return f"done · {format_bytes(state.total)} uploaded at {format_rate(state.rate)}"
-        return {"initiating": "initiating…", "ready": "done"}.get(state.phase, state.phase)
+        if state.phase == "ready":
+            done = "done"
+            if state.total:
+                done += f" · {format_bytes(state.total)} uploaded"
+                if state.rate and state.total >= _RATE_FROM_BYTES:
+                    done += f" at {format_rate(state.rate)}"
+            return done
+        return {"initiating": "initiating…"}.get(state.phase, state.phase)
 
     def __repr__(self) -> str:
         return f"<UploadProgress {status_line(self.upload.state)}>"
@@ -302,3 +385,45 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         if state.phase == "cancelled":
             return status_html(name, state.state or "cancelled")
         return status_html(name, f"{state.phase}…")
+
+
+class UploadColumn(W.VBox):  # type: ignore[misc]
+    """Several uploads' rows and a summary under them, shown as one output (``%%sv_upload``).
+
+    Its saved HTML is every row's (the file's card once ready, else where it stands) and the
+    summary; :meth:`settle` replaces it once every upload has ended.
+
+    Parameters
+    ----------
+    rows
+        The :class:`UploadProgress` rows.
+    summary
+        A widget with an HTML ``value`` (the bulk summary), drawn under the rows.
+    """
+
+    def __init__(self, rows: list[UploadProgress], summary: W.HTML) -> None:
+        super().__init__([*rows, summary])
+        self._rows = list(rows)
+        self._summary = summary
+        self._static = StaticDisplay()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+
+    def _ipython_display_(self) -> None:
+        """Display with a display id, so the saved HTML can follow the uploads to their end."""
+        self._static.show(self._repr_mimebundle_())
+
+    def settle(self) -> None:
+        """Give every display of the column its final HTML (call once all uploads ended)."""
+        if self._static.shown:
+            self._static.refresh(self._repr_mimebundle_())
+
+    def _static_html(self) -> str:
+        rows = "".join(f"<div>{row._static_html()}</div>" for row in self._rows)
+        return f'<div class="sv-uploads">{rows}{self._summary.value}</div>'
+
+    def close(self) -> None:
+        """Close the rows and the summary too."""
+        close_descendants(self)
+        super().close()
