@@ -766,6 +766,16 @@ def test_an_unknown_rendition_is_refused_naming_those_there_are(
         ip.run_line_magic("sv_play", f"{code} --rendition 999")
 
 
+def test_a_format_the_file_lacks_is_refused_naming_those_it_has(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    code = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    ip.run_line_magic("sv_convert", f"{code} --mp4-only --no-wait")
+    manual_env.set_conversion(code, state="ready")
+    with pytest.raises(UsageError, match=rf"^{code} has no dash stream; it has mp4$"):
+        ip.run_line_magic("sv_play", f"{code} --format dash")
+
+
 def test_the_banner_and_the_status_name_all_four_settings(
     sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
