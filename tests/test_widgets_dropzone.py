@@ -702,6 +702,14 @@ def test_a_front_end_without_binary_buffers_gets_a_clear_message(
     zone.wait(WAIT)
     assert zone.files[1]["phase"] == "ready"
 
+    other = FakePage(zone, "page2")  # another page whose buffers arrive still relays
+    other.hello()
+    zone.transport = "relay"
+    other.add("other.mp4", DATA)
+    code = zone.wait(WAIT)[-1]
+    assert zone.files[2]["phase"] == "ready"
+    assert stored_bytes(emu, code) == DATA
+
 
 def test_hello_with_buffers_makes_the_relay_ready(
     client: Client, zones: list[UploadDropzone]

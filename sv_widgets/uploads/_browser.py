@@ -165,10 +165,6 @@ class PageLink:
         Seconds a cancelled direct upload waits for the page to say it aborted the POST
         (or that it had already finished, so the stored file can be deleted).
 
-    Attributes
-    ----------
-    buffers_ok
-        Whether the page's binary buffers reach the kernel (``None`` until a page said hello).
     """
 
     def __init__(
@@ -183,8 +179,8 @@ class PageLink:
         self._busy = busy
         self.page_timeout = page_timeout
         self.stop_grace = stop_grace
-        self.buffers_ok: bool | None = None
         self._lock = threading.Lock()
+        self._buffers: dict[str, bool] = {}
         self._live: dict[str, _Live] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
         self._heard: dict[str, float] = {}
@@ -198,6 +194,13 @@ class PageLink:
     def page_seen(self, page: str) -> None:
         """Note that ``page`` spoke (any message from it)."""
         self._heard[page] = time.monotonic()
+
+    def buffers_reach_kernel(self, page: str, ok: bool) -> None:
+        """Record whether ``page``'s binary buffers reach the kernel (its hello's probe).
+
+        A page whose buffers do not arrive cannot relay: its relays fail at once with a
+        clear message instead of hanging; other pages are not affected."""
+        self._buffers[page] = ok
 
     def page_gone(self, page: str) -> None:
         """``page`` went away: stop its uploads; later ones of its files fail at once."""
@@ -372,7 +375,7 @@ class PageLink:
         chunk: int,
         window: int,
     ) -> str:
-        if self.buffers_ok is False:
+        if self._buffers.get(file.page) is False:
             raise BrowserUploadError(f"{NO_BUFFERS}; {NOTHING_STORED}")
         tid = self._new_id()
         stream = RelayStream(

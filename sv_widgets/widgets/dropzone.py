@@ -146,6 +146,10 @@ class UploadDropzone(anywidget.AnyWidget):
         defaults; set on an instance before files are chosen to change them).
     page_timeout
         Seconds of silence from a page (20 by default) after which its uploads stop.
+    relay : str
+        Whether the page that last opened the area can relay: ``"ready"`` (its binary
+        buffers reach the kernel), ``"unavailable"`` (they do not: it says so, and only
+        direct uploads work from it), ``"unknown"`` before any page said hello.
 
     Examples
     --------
@@ -317,7 +321,7 @@ class UploadDropzone(anywidget.AnyWidget):
             return f"refused a message from the page: {e}"
         self._link.page_seen(page)
         ok = len(buffers) == 1 and bytes(buffers[0]) == PROBE
-        self._link.buffers_ok = ok
+        self._link.buffers_reach_kernel(page, ok)
         set_traits(self, relay="ready" if ok else "unavailable")
         self.send({"type": "welcome", "page": page, "buffers": ok})
         return None

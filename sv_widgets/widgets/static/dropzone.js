@@ -13,7 +13,7 @@ const LOOPBACK = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
 const PROBE = [115, 118, 122, 33]; // "svz!": proves binary buffers reach the kernel
 const WAIT_NOTE_MS = 1500; // unanswered this long: say that we wait for the kernel
 const ALIVE_MS = 3000; // heartbeat while uploads run
-const KERNEL_SILENCE_MS = 30000; // no tick this long while uploading: the kernel is gone
+const KERNEL_SILENCE_MS = 20000; // no tick this long while uploading: the kernel is gone
 const PROGRESS_MS = 250; // direct progress reports to the kernel, at most this often
 const CONTROLLERS = new Map(); // the widget's _uid -> its controller in this page
 
@@ -173,9 +173,11 @@ function createController(model) {
     const chunk = Math.max(1, Number(msg.chunk) || 1048576);
     const window = Math.max(1, Number(msg.window) || 1);
     const t = { tid: msg.tid, key: msg.key, kind: "relay", sent: 0, queued: 0, total: file.size };
+    t.heard = now(); // the kernel's last acknowledgement (or the start)
     let wake = null;
     const rouse = () => { if (wake) { const w = wake; wake = null; w(); } };
     t.ack = (offset) => {
+      t.heard = now();
       if (typeof offset === "number" && offset > t.sent) t.sent = Math.min(offset, file.size);
       if (t.sent >= file.size) live.delete(t.tid);
       rouse();
@@ -268,7 +270,7 @@ function createController(model) {
   const heartbeat = setInterval(() => {
     if (live.size || pending.size) post({ type: "alive", page });
     if (live.size && ctl.lastTick && now() - ctl.lastTick > KERNEL_SILENCE_MS) {
-      lose("no word from the kernel for 30 s (restarted or stopped?)");
+      lose("no word from the kernel for 20 s (restarted or stopped?)");
     }
     changed(); // time-based notes ("waiting for the kernel")
   }, ALIVE_MS / 3);
@@ -318,20 +320,23 @@ const VIA = {
   relay: "relayed through the kernel",
 };
 
-// What the page adds to the kernel's row: its own progress, and why it may look stuck.
+// What the page adds to the kernel's row: why it may look stuck.
 function localNote(ctl, row) {
   if (ctl.lost && !["ready", "failed", "cancelled"].includes(row.phase)) {
     return { text: `stopped: ${ctl.lost}; nothing was stored by this page`, kind: "error" };
   }
-  // While a cell runs the kernel reads no message: the tick says so, and an answer the kernel
-  // has not taken in for a while says the same.
+  // The kernel is not taking in what this page sends: chunks wait unacknowledged, or the
+  // upload server's answer waits to be read. Whether a running cell is the reason, the
+  // kernel's tick says; where widget messages keep flowing while a cell runs, nothing waits
+  // and nothing is said.
   const t = ctl.transferOf(row);
   const answered = ctl.answers.get(row.key);
-  const waiting = (t && ctl.busy)
+  const stalled = (t && t.kind === "relay" && t.queued > t.sent && now() - t.heard > WAIT_NOTE_MS)
     || (answered !== undefined && now() - answered > WAIT_NOTE_MS && row.phase === "uploading");
-  if (waiting) {
+  if (stalled && (ctl.busy || answered !== undefined)) {
+    const why = ctl.busy ? " (a cell is running)" : "";
     return {
-      text: "waiting for the kernel (a cell is running): the upload carries on when it is free",
+      text: `waiting for the kernel${why}: the upload carries on when it is free`,
       kind: "waiting",
     };
   }
@@ -488,7 +493,7 @@ function render({ model, el: host }) {
         : "Files go straight to the upload server when this page can reach it, else through the kernel.";
     const problems = [];
     if (ctl.lost) problems.push(`Uploads stopped: ${ctl.lost}.`);
-    if (model.get("relay") === "unavailable" || ctl.buffers() === false) {
+    if (ctl.buffers() === false) {
       problems.push("This front end does not send binary data from the page to the kernel: "
         + "uploads relayed through the kernel cannot work here (direct uploads still can).");
     }
@@ -523,8 +528,9 @@ function render({ model, el: host }) {
       }
       node.firstChild.textContent = `${entry.name} · ${formatBytes(entry.size)}`;
       const late = now() - entry.since > WAIT_NOTE_MS;
+      const why = ctl.busy ? " (a cell is running)" : "";
       node.lastChild.textContent = late
-        ? "waiting for the kernel (a cell is running): the file is added when it is free"
+        ? `waiting for the kernel${why}: the file is added when it is free`
         : "adding…";
       node.lastChild.dataset.kind = late ? "waiting" : "";
       order.push(node);
@@ -543,11 +549,11 @@ function render({ model, el: host }) {
   model.on("change:rows", draw);
   model.on("change:thumbnails", onThumbs);
   model.on("change:notice", drawTarget);
-  model.on("change:relay", drawTarget);
   model.on("change:transport", drawTarget);
   model.on("change:multiple", drawTarget);
   model.on("change:accept", drawTarget);
-  root.svModel = model; // for tests and debugging: the page's end of the channel
+  root.svModel = model; // for tests and debugging: the page's end of the channel,
+  root.svPage = ctl.page; // and this page's id in it
   draw();
 
   return () => {
