@@ -120,6 +120,7 @@ BENCHMARKS: dict[str, Runner] = {
     "load": _load,
     "ingest": _ingest,
     "conversion": _conversion,
+    "dropzone": _ours("bench_dropzone"),
 }
 
 HEADERS = ("benchmark", "subject", "reference", "ratio", "target", "met?")

@@ -14,7 +14,7 @@ const PROBE = [115, 118, 122, 33]; // "svz!": proves binary buffers reach the ke
 const WAIT_NOTE_MS = 1500; // unanswered this long: say that we wait for the kernel
 const ALIVE_MS = 3000; // heartbeat while uploads run
 const KERNEL_SILENCE_MS = 20000; // no tick this long while uploading: the kernel is gone
-const PROGRESS_MS = 250; // direct progress reports to the kernel, at most this often
+const PROGRESS_MS = 500; // direct progress reports to the kernel, at most this often
 const CONTROLLERS = new Map(); // the widget's _uid -> its controller in this page
 
 const now = () => performance.now();
@@ -234,6 +234,7 @@ function createController(model) {
     } else if (msg.type === "ack") {
       const t = live.get(msg.tid);
       if (t && t.ack) t.ack(msg.offset);
+      return; // the kernel's rows redraw the progress; an ack alone changes nothing shown
     } else if (msg.type === "stop") {
       const t = live.get(msg.tid);
       if (t) t.stop();
