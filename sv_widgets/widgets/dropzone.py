@@ -320,7 +320,8 @@ class UploadDropzone(anywidget.AnyWidget):
         except ValueError as e:
             return f"refused a message from the page: {e}"
         self._link.page_seen(page)
-        ok = len(buffers) == 1 and bytes(buffers[0]) == PROBE
+        probe = memoryview(buffers[0]) if len(buffers) == 1 else memoryview(b"")
+        ok = probe.nbytes == len(PROBE) and probe.tobytes() == PROBE
         self._link.buffers_reach_kernel(page, ok)
         set_traits(self, relay="ready" if ok else "unavailable")
         self.send({"type": "welcome", "page": page, "buffers": ok})

@@ -365,7 +365,10 @@ def test_while_a_cell_runs_rows_wait_for_the_kernel_and_go_on_after_an_interrupt
     expect(pending).to_have_text(
         "waiting for the kernel (a cell is running): the file is added when it is free"
     )
-    save_screenshot(cell_output(page, 1), f"upload-dropzone-waiting-{transport}", docs=False)
+    if transport == "relay":
+        save_screenshot(cell_output(page, 1), "upload-dropzone-waiting")
+    else:
+        save_screenshot(cell_output(page, 1), "upload-dropzone-waiting-direct", docs=False)
     interrupt(jupyter_lab)
     assert finish_cell(page, 2, started) == "KeyboardInterrupt"
     expect(zone.locator('.sv-dz-row[data-phase="ready"]')).to_have_count(2, timeout=TIMEOUT_MS)

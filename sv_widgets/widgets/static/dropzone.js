@@ -308,6 +308,20 @@ function el(tag, className, text) {
   return node;
 }
 
+// Write to the DOM only what changed: the rows are redrawn often (progress, ticks), and an
+// unchanged write still costs the page layout work while the browser is busy uploading.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setData(node, key, value) {
+  if (node.dataset[key] !== value) node.dataset[key] = value;
+}
+
+function setHidden(node, hidden) {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+
 function bytesOf(buffer) {
   if (!buffer) return null;
   if (buffer instanceof DataView || ArrayBuffer.isView(buffer)) {
@@ -352,36 +366,36 @@ function drawRow(node, row, ctl, thumbs) {
     progress = t.sent / t.total; // this page knows more than the kernel has heard yet
     detail = `${Math.floor(progress * 100)}% · ${formatBytes(t.sent)} of ${formatBytes(t.total)}`;
   }
-  node.dataset.phase = row.phase;
-  node.dataset.transport = row.transport || "";
-  node.querySelector(".sv-dz-name").textContent = row.name;
-  node.querySelector(".sv-dz-size").textContent = row.size ? ` · ${formatBytes(row.size)}` : "";
+  const q = (selector) => node.querySelector(selector);
+  setData(node, "phase", row.phase);
+  setData(node, "transport", row.transport || "");
+  setText(q(".sv-dz-name"), row.name);
+  setText(q(".sv-dz-size"), row.size ? ` · ${formatBytes(row.size)}` : "");
   const via = row.transport ? VIA[row.transport] || row.transport : "";
-  node.querySelector(".sv-dz-via").textContent = via ? ` · ${via}` : "";
-  const bar = node.querySelector(".sv-dz-bar");
-  const pct = Math.max(0, Math.min(100, Math.round(progress * 100)));
-  bar.setAttribute("aria-valuenow", String(pct));
-  node.querySelector(".sv-dz-fill").style.width = `${pct}%`;
-  node.querySelector(".sv-dz-detail").textContent = detail;
-  node.querySelector(".sv-dz-transport-note").textContent = row.note || "";
+  setText(q(".sv-dz-via"), via ? ` · ${via}` : "");
+  const bar = q(".sv-dz-bar");
+  const pct = String(Math.max(0, Math.min(100, Math.round(progress * 100))));
+  if (bar.getAttribute("aria-valuenow") !== pct) {
+    bar.setAttribute("aria-valuenow", pct);
+    q(".sv-dz-fill").style.width = `${pct}%`;
+  }
+  setText(q(".sv-dz-detail"), detail);
+  setText(q(".sv-dz-transport-note"), row.note || "");
   const note = localNote(ctl, row);
-  const noteNode = node.querySelector(".sv-dz-note");
-  noteNode.textContent = note ? note.text : "";
-  noteNode.dataset.kind = note ? note.kind : "";
-  node.querySelector(".sv-dz-error").textContent = row.error || "";
-  node.querySelector(".sv-dz-message").textContent = row.message || "";
-  const cancel = node.querySelector(".sv-dz-cancel");
-  cancel.hidden = !row.can_cancel || Boolean(ctl.lost);
-  const retry = node.querySelector(".sv-dz-retry");
-  retry.hidden = !row.can_retry || !ctl.holds(row) || Boolean(ctl.lost);
-  const result = node.querySelector(".sv-dz-result");
-  result.hidden = !(row.phase === "ready" && row.file_code);
-  node.querySelector(".sv-dz-code").textContent = row.file_code || "";
-  node.querySelector(".sv-dz-duration").textContent = row.duration || "-";
-  const img = node.querySelector(".sv-dz-thumb");
+  const noteNode = q(".sv-dz-note");
+  setText(noteNode, note ? note.text : "");
+  setData(noteNode, "kind", note ? note.kind : "");
+  setText(q(".sv-dz-error"), row.error || "");
+  setText(q(".sv-dz-message"), row.message || "");
+  setHidden(q(".sv-dz-cancel"), !row.can_cancel || Boolean(ctl.lost));
+  setHidden(q(".sv-dz-retry"), !row.can_retry || !ctl.holds(row) || Boolean(ctl.lost));
+  setHidden(q(".sv-dz-result"), !(row.phase === "ready" && row.file_code));
+  setText(q(".sv-dz-code"), row.file_code || "");
+  setText(q(".sv-dz-duration"), row.duration || "-");
+  const img = q(".sv-dz-thumb");
   const url = thumbs(row.id);
   if (url && img.getAttribute("src") !== url) img.src = url;
-  img.hidden = !url;
+  setHidden(img, !url);
 }
 
 function rowNode(ctl, getRow) {
@@ -414,10 +428,10 @@ function rowNode(ctl, getRow) {
   const img = el("img", "sv-dz-thumb");
   img.alt = "Thumbnail";
   const facts = el("div", "sv-dz-facts");
-  const codeLine = el("div", "", "File code ");
-  codeLine.append(el("code", "sv-dz-code"));
-  const durationLine = el("div", "", "Duration ");
-  durationLine.append(el("span", "sv-dz-duration"));
+  const codeLine = el("div");
+  codeLine.append(el("b", "", "File code"), " ", el("code", "sv-dz-code"));
+  const durationLine = el("div");
+  durationLine.append(el("b", "", "Duration"), " ", el("span", "sv-dz-duration"));
   facts.append(codeLine, durationLine);
   result.append(img, facts);
   node.append(head, line, detail, notes, result);
@@ -487,11 +501,11 @@ function render({ model, el: host }) {
     input.accept = model.get("accept") || "";
     input.disabled = Boolean(ctl.lost);
     const mode = model.get("transport");
-    how.textContent = mode === "direct"
+    setText(how, mode === "direct"
       ? "Files go from this page straight to the upload server."
       : mode === "relay"
         ? "Files are relayed to the upload server through the kernel, in chunks."
-        : "Files go straight to the upload server when this page can reach it, else through the kernel.";
+        : "Files go straight to the upload server when this page can reach it, else through the kernel.");
     const problems = [];
     if (ctl.lost) problems.push(`Uploads stopped: ${ctl.lost}.`);
     if (ctl.buffers() === false) {
@@ -499,8 +513,8 @@ function render({ model, el: host }) {
         + "uploads relayed through the kernel cannot work here (direct uploads still can).");
     }
     if (model.get("notice")) problems.push(model.get("notice"));
-    banner.textContent = problems.join(" ");
-    banner.hidden = problems.length === 0;
+    setText(banner, problems.join(" "));
+    setHidden(banner, problems.length === 0);
   }
 
   function drawRows() {
@@ -527,13 +541,13 @@ function render({ model, el: host }) {
         node.append(el("div", "sv-dz-head"), el("div", "sv-dz-note"));
         pendingNodes.set(key, node);
       }
-      node.firstChild.textContent = `${entry.name} · ${formatBytes(entry.size)}`;
+      setText(node.firstChild, `${entry.name} · ${formatBytes(entry.size)}`);
       const late = now() - entry.since > WAIT_NOTE_MS;
       const why = ctl.busy ? " (a cell is running)" : "";
-      node.lastChild.textContent = late
+      setText(node.lastChild, late
         ? `waiting for the kernel${why}: the file is added when it is free`
-        : "adding…";
-      node.lastChild.dataset.kind = late ? "waiting" : "";
+        : "adding…");
+      setData(node.lastChild, "kind", late ? "waiting" : "");
       order.push(node);
     }
     for (const [key, node] of pendingNodes) {
