@@ -208,7 +208,7 @@ def test_a_chosen_and_a_dropped_clip_upload_and_convert(
     run_cell_until(page, 2, repr(codes))  # the kernel's zone.codes, in the order chosen
 
     if jupyter.app == "lab" and transport == "relay":
-        save_screenshot(cell_output(page, 1), "upload-dropzone")
+        save_screenshot(cell_output(page, 1), "upload-dropzone", docs=False)
         collapse_left_area(page)
         save_screenshot(page, "jupyterlab-upload-dropzone")
     elif jupyter.app == "notebook":
