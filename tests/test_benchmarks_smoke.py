@@ -30,7 +30,7 @@ EXPECTED_ROWS = (
     "bulk upload: %%sv_upload of 6 files",
     "extension load: %load_ext sv_widgets",
     "emulator ingest: curl 64 MiB",
-    "upload area relay: chunking",
+    "upload area relay: chunking sweep",
     "upload area relay 16 MiB: rate vs bare transport",
     "upload area direct 16 MiB: time vs curl",
     "upload area relay 16 MiB: kernel peak over idle",
