@@ -121,6 +121,7 @@ BENCHMARKS: dict[str, Runner] = {
     "ingest": _ingest,
     "conversion": _conversion,
     "fixture": _ours("bench_fixture"),
+    "dropzone": _ours("bench_dropzone"),
 }
 
 HEADERS = ("benchmark", "subject", "reference", "ratio", "target", "met?")

@@ -1,8 +1,9 @@
 """sv_widgets: work with the SpareVideos video API from Jupyter.
 
 Load the magics with ``%load_ext sv_widgets``; script the API with :class:`Client`; show
-:class:`UploadProgress`, :class:`ThumbnailGallery`, :class:`FileBrowser` and :class:`Player`
-widgets; run a faithful local service with :class:`sv_widgets.emulator.Emulator`.
+:class:`UploadProgress`, :class:`UploadDropzone` (files from the person's own computer),
+:class:`ThumbnailGallery`, :class:`FileBrowser` and :class:`Player` widgets; run a faithful
+local service with :class:`sv_widgets.emulator.Emulator`.
 
 Public names are imported lazily so that ``%load_ext sv_widgets`` and ``import sv_widgets``
 stay fast: nothing heavy (widgets, PyAV, the server stack) loads until it is used.
@@ -27,6 +28,7 @@ _LAZY: dict[str, str] = {
     "SpareVideosError": "sv_widgets.errors",
     "APIError": "sv_widgets.errors",
     "UploadProgress": "sv_widgets.widgets",
+    "UploadDropzone": "sv_widgets.widgets",
     "ThumbnailGallery": "sv_widgets.widgets",
     "FileBrowser": "sv_widgets.widgets",
     "Player": "sv_widgets.widgets",
@@ -44,6 +46,7 @@ __all__ = [
     "Streams",
     "Thumbnail",
     "ThumbnailGallery",
+    "UploadDropzone",
     "UploadProgress",
     "UploadTicket",
     "__version__",
@@ -55,7 +58,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from sv_widgets.client import Client
     from sv_widgets.errors import APIError, SpareVideosError
     from sv_widgets.models import FileInfo, FilePage, Rendition, Streams, Thumbnail, UploadTicket
-    from sv_widgets.widgets import FileBrowser, Player, ThumbnailGallery, UploadProgress
+    from sv_widgets.widgets import (
+        FileBrowser,
+        Player,
+        ThumbnailGallery,
+        UploadDropzone,
+        UploadProgress,
+    )
 
 
 def __getattr__(name: str) -> Any:

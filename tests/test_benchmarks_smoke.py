@@ -32,6 +32,12 @@ EXPECTED_ROWS = (
     "emulator ingest: curl 64 MiB",
     "pytest fixture: upload, list, delete, per test",
     "pytest fixture: upload, convert (fast), info, per test",
+    "upload area relay: chunking sweep",
+    "upload area relay 16 MiB: rate vs bare transport",
+    "upload area direct 16 MiB: time vs curl",
+    "upload area relay 16 MiB: kernel peak over idle",
+    "upload area direct 16 MiB: kernel peak over idle",
+    "upload area: page JS heap",
 )
 
 

@@ -849,3 +849,63 @@ def test_retry_in_a_bulk_row_replaces_the_failed_file_and_the_returned_list(
     codes = set(env.client(PUBLIC).iter_files())
     assert results[1] in codes
     assert failed not in codes
+# -- the upload area (no path) ----------------------------------------------------------------
+def test_sv_upload_with_no_path_shows_an_upload_area_once_and_returns_it(
+    env: Emulator, sv: Any, ip: InteractiveShell
+) -> None:
+    from sv_widgets.widgets import UploadDropzone
+
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
+    result, cap = run(ip, "%sv_upload --no-convert --transport relay --parallel 3")
+    zone = result.result
+    assert isinstance(zone, UploadDropzone)
+    views = [o for o in cap.outputs if "application/vnd.jupyter.widget-view+json" in o.data]
+    assert len(views) == 1  # the magic shows it; IPython does not show the returned value again
+    assert views[0].data["application/vnd.jupyter.widget-view+json"]["model_id"] == zone.model_id
+    assert (zone.options.convert, zone.transport, zone._runner._pool._max_workers) == (
+        False,
+        "relay",
+        3,
+    )
+    assert_no_marker(ip, zone, repr(zone.get_state()))
+    zone.close()
+
+    result, cap = run(ip, "zone = %sv_upload --sd-only --mp4-only")  # assigned: still shown
+    zone = ip.user_ns["zone"]
+    assert len([o for o in cap.outputs if "text/plain" in o.data]) == 1
+    assert (zone.options.sd_only, zone.options.mp4_only, zone.transport) == (True, True, "auto")
+    zone.close()
+
+
+@pytest.mark.parametrize(
+    ("line", "match"),
+    [
+        ("a.mp4 --transport relay", "--transport is for the upload area"),
+        ("--no-wait", "--no-wait is for a path or URL"),
+        ("--parallel 0", "--parallel must be at least 1, not 0"),
+        ("--transport pigeon", "invalid choice: 'pigeon'"),
+    ],
+)
+def test_the_upload_area_options_are_checked(
+    env: Emulator, sv: Any, ip: InteractiveShell, line: str, match: str
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.display = 'widget'")
+    with pytest.raises(UsageError, match=match):
+        ip.run_line_magic("sv_upload", line)
+
+
+def test_without_widgets_sv_upload_with_no_path_says_what_to_give(
+    sv: Any, ip: InteractiveShell
+) -> None:
+    ip.run_line_magic("config", "SpareVideos.display = 'text'")
+    with pytest.raises(UsageError, match="choose or drop files from your own computer"):
+        ip.run_line_magic("sv_upload", "")
+
+
+def test_sv_upload_help_tells_of_the_upload_area(sv: Any, ip: InteractiveShell) -> None:
+    with capture_output() as cap:
+        ip.run_line_magic("sv_upload", "--help")
+    text = " ".join(cap.stdout.split())
+    assert "With no path, in a notebook: shows an UploadDropzone and returns it" in text
+    assert "--transport {auto,direct,relay}" in text
+    assert "--no-convert, --sd-only, --mp4-only and --parallel N (default 2) apply" in text

@@ -241,7 +241,8 @@ def test_every_public_api_has_an_example() -> None:
     for kind, names in SpareVideosMagics.magics.items():
         prefix = "%%" if kind == "cell" else "%"
         missing += [f"{prefix}{n}" for n in names if f"{prefix}{n}" not in code]
-    for widget in ("UploadProgress", "ThumbnailGallery", "FileBrowser", "Player", "Emulator"):
+    widgets = ("UploadProgress", "UploadDropzone", "ThumbnailGallery", "FileBrowser", "Player")
+    for widget in (*widgets, "Emulator"):
         if not re.search(rf"\b{widget}\(", code):
             missing.append(widget)
     assert not missing, f"no notebook example for: {', '.join(missing)}"

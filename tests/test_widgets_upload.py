@@ -16,7 +16,7 @@ import pytest
 from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
 from sv_widgets.errors import FileserverError
-from sv_widgets.uploads import RateMeter
+from sv_widgets.uploads import RateMeter, Upload, UploadOptions
 from sv_widgets.widgets import UploadCancelled, UploadProgress
 
 JPEG = b"\xff\xd8"
@@ -293,3 +293,23 @@ def test_cancel_remote_upload_returns_at_once_and_deletes_what_arrives(
     assert up.state.startswith("cancelled: the upload completed as ")
     assert client.list_files().codes == ()
     client.close()
+
+
+def test_a_cancel_crossing_a_finished_transfer_says_the_file_was_deleted(client: Client) -> None:
+    """The bytes were stored as the cancel arrived: the file is deleted and the state says so
+    (the job used to overwrite that with "nothing was stored")."""
+    holder: list[Upload] = []
+
+    def transfer(ticket: Any, progress: Any) -> str:
+        code = client.upload(io.BytesIO(b"late cancel"), ticket=ticket)
+        holder[0].cancel()  # the person clicks Cancel as the server answers
+        return code
+
+    upload = Upload(client, None, UploadOptions(convert=False), transfer=transfer, name="x.bin")
+    holder.append(upload)
+    upload.start()
+    with pytest.raises(UploadCancelled, match=r"the upload completed as \S+ and was deleted"):
+        upload.wait(timeout=60)
+    code = upload.state.state.split(" as ")[1].split()[0]
+    assert upload.state.phase == "cancelled"
+    assert code not in set(client.iter_files())

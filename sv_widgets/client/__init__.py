@@ -8,7 +8,7 @@ as httpx's ``_client.py`` and ``_transports/`` do:
 ``_client``        the endpoints (``Client``)
 ``_transport``     pooled sessions, timeouts, retries, redaction of errors
 ``_replies``       decoding replies into models or typed errors
-``_sources``       what can be uploaded (path, file object, URL) and opening it
+``_sources``       what can be uploaded (path, file object, sized stream, URL)
 ``_multipart``     the streamed multipart body and its progress
 ``_polling``       concurrent paging, remote-upload progress, conversion waits
 =================  ==============================================================
@@ -23,13 +23,14 @@ Examples
 from __future__ import annotations
 
 from sv_widgets.client._client import Client
-from sv_widgets.client._sources import Source, SourceInfo, describe_source
+from sv_widgets.client._sources import SizedStream, Source, SourceInfo, describe_source
 from sv_widgets.wire import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_THUMBNAIL_URL",
     "Client",
+    "SizedStream",
     "Source",
     "SourceInfo",
     "describe_source",

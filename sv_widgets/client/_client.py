@@ -105,7 +105,9 @@ class Client(ClientBase):
         The file is streamed (memory stays flat whatever its size). ``on_progress(sent,
         total)`` is called about ten times a second with growing byte counts, the last call
         being exactly ``(total, total)``. A non-seekable stream is spooled to a temporary
-        file first so that its size is known. Never retried automatically.
+        file first so that its size is known, unless it declares its size
+        (:class:`~sv_widgets.client.SizedStream`, e.g. bytes relayed from a browser): that
+        is sent as it is read. Never retried automatically.
 
         Raises
         ------

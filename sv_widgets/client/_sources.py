@@ -8,7 +8,9 @@ the upload pipeline and the magics all ask it, so "is this a URL?" has one answe
 :func:`open_source` opens a path or file object for a streamed upload. A non-seekable stream
 (a pipe, a socket) is first spooled to a temporary file: the size must be known to send
 ``Content-Length``, which every PHP front end accepts, whereas several refuse chunked
-request bodies. Memory stays flat either way.
+request bodies. Memory stays flat either way. A stream that declares its size up front
+(:class:`SizedStream`: ``read`` and an integer ``declared_size``, e.g. bytes relayed from a
+browser) is sent as it is read, never spooled and never sought.
 
 Examples
 --------
@@ -33,15 +35,52 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Literal
+from typing import IO, Any, BinaryIO, Literal, Protocol, runtime_checkable
 
 from sv_widgets.errors import LocalFileError
 from sv_widgets.wire import is_http_url
 
-__all__ = ["CHUNK", "Source", "SourceInfo", "UploadSource", "describe_source", "open_source"]
+__all__ = [
+    "CHUNK",
+    "SizedStream",
+    "Source",
+    "SourceInfo",
+    "UploadSource",
+    "describe_source",
+    "open_source",
+]
 
-#: What an upload accepts: a path, a binary file object, or an http(s) URL to fetch.
-Source = str | os.PathLike[str] | BinaryIO
+
+@runtime_checkable
+class SizedStream(Protocol):
+    """A binary stream that says how many bytes it will give, without being sought.
+
+    An upload reads exactly ``declared_size`` bytes from it, in order, and sends
+    ``Content-Length`` from that figure: nothing is spooled to disk or held in memory. A
+    stream that ends early fails the upload (the service gets a cut-off body and stores
+    nothing); bytes past ``declared_size`` are never read. ``name``, when present, is the
+    file name sent to the service.
+
+    Examples
+    --------
+    >>> class Zeros:
+    ...     declared_size = 3
+    ...     name = "zeros.bin"
+    ...     def read(self, size: int = -1) -> bytes:
+    ...         return bytes(3 if size < 0 else min(size, 3))
+    >>> describe_source(Zeros())
+    SourceInfo(kind='file', name='zeros.bin', size=3, location=None)
+    """
+
+    declared_size: int
+
+    def read(self, size: int = -1, /) -> bytes | memoryview:
+        """Up to ``size`` bytes (``b""`` only once ``declared_size`` bytes were given)."""
+
+
+#: What an upload accepts: a path, a binary file object, a :class:`SizedStream`, or an
+#: http(s) URL to fetch.
+Source = str | os.PathLike[str] | BinaryIO | SizedStream
 
 #: Bytes read and sent at a time: big enough to keep the CPU out of the way, small enough
 #: to keep memory flat.
@@ -120,8 +159,22 @@ def _stream_name(source: Any) -> str:
     return name or "upload.bin"
 
 
+def _declared_size(source: Any) -> int | None:
+    """A :class:`SizedStream`'s ``declared_size`` (checked), else ``None``."""
+    declared = getattr(source, "declared_size", None)
+    if declared is None:
+        return None
+    if isinstance(declared, bool) or not isinstance(declared, int) or declared < 0:
+        raise LocalFileError(f"declared_size must be a whole number of bytes, not {declared!r}")
+    return declared
+
+
 def _stream_size(source: Any) -> int | None:
-    """Bytes from the current position to the end of a seekable stream, else ``None``."""
+    """Bytes a stream will give: declared, or from the current position to the end of a
+    seekable stream; ``None`` when unknown."""
+    declared = _declared_size(source)
+    if declared is not None:
+        return declared
     try:
         if not (hasattr(source, "seekable") and source.seekable()):
             return None

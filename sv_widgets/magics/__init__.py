@@ -6,6 +6,7 @@
 ``%sv_status``              which credentials are active (never the private key)
 ``%sv_client``              the ``Client`` the magics use (demo or real)
 ``%sv_upload PATH_OR_URL``  upload, convert, wait; returns the file code
+``%sv_upload``              an upload area for files on the person's own computer
 ``%%sv_upload``             one path or URL per line, in parallel; returns the codes
 ``%sv_convert CODE``        convert a file uploaded with ``--no-convert``
 ``%sv_info CODE``           the file's :class:`~sv_widgets.models.FileInfo`
@@ -117,12 +118,22 @@ class SpareVideosMagics(Magics):
     # -- uploads ----------------------------------------------------------------------------
     @line_cell_magic
     @command(
-        arg("source", nargs="?", metavar="PATH_OR_URL", help="local file or http(s) URL"),
+        arg(
+            "source",
+            nargs="?",
+            metavar="PATH_OR_URL",
+            help="local file or http(s) URL; none: an area to choose or drop your own files",
+        ),
         arg("--no-convert", action="store_true", help="upload only, request no conversion"),
         arg("--sd-only", action="store_true", help="convert to no rendition above 480p"),
         arg("--mp4-only", action="store_true", help="convert to mp4 only (no webm/HLS/DASH)"),
         arg("--no-wait", action="store_true", help="request conversion, do not wait for it"),
-        arg("--parallel", type=int, metavar="N", help="cell form: uploads at once"),
+        arg("--parallel", type=int, metavar="N", help="cell form, or no path: uploads at once"),
+        arg(
+            "--transport",
+            choices=("auto", "direct", "relay"),
+            help="no path: how files go from the page (default auto)",
+        ),
         cell=True,
     )
     def sv_upload(self, args: argparse.Namespace, cell: str | None) -> Any:
@@ -131,6 +142,13 @@ class SpareVideosMagics(Magics):
         Shows an UploadProgress widget in Jupyter, text progress in a terminal. Paths are
         read as a shell reads them: quote names with spaces ("my clip.mp4") or escape the
         spaces (my\\ clip.mp4); $name expands to a variable's value as one word.
+
+        With no path, in a notebook: shows an UploadDropzone and returns it, to upload
+        videos from your own computer (on Binder or JupyterHub too): choose files or drop
+        them on it. --no-convert, --sd-only, --mp4-only and --parallel N (default 2) apply
+        to its files. --transport direct sends each file from the page straight to the
+        upload server; relay sends it through the kernel in chunks; auto (the default)
+        goes direct when the page can reach the server and relays otherwise.
 
         Cell form %%sv_upload [--parallel N]: one path or URL per line (blank lines and #
         comments ignored, $variables expanded), uploaded N at a time (default

@@ -4,7 +4,8 @@
 sent (:func:`check_source`, :func:`sources_from_cell`); :func:`run_uploads` runs the
 :class:`~sv_widgets.uploads.Upload` s, shown as widgets or as text lines, and turns each
 into an :class:`UploadOutcome` that never raises; :func:`summary` says how it went.
-Nothing here imports ``ipywidgets`` unless widgets are asked for.
+``%sv_upload`` with no path shows an upload area for the person's own files instead
+(:func:`dropzone`). Nothing here imports ``ipywidgets`` unless widgets are asked for.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "UploadOutcome",
     "UploadResults",
     "check_source",
+    "dropzone",
     "run_uploads",
     "sources_from_cell",
     "summary",
@@ -263,13 +265,44 @@ def summary(outcomes: Sequence[UploadOutcome]) -> str:
     return "\n".join(lines)
 
 
-def upload(magics: Any, args: Any, cell: str | None) -> str | list[str | None] | None:
+def dropzone(magics: Any, args: Any) -> Any:
+    """``%sv_upload`` with no path: show an upload area for the person's own files; return it."""
+    if not magics.session.use_widgets(magics.shell):
+        raise UsageError(
+            "what to upload? %sv_upload PATH_OR_URL (or %%sv_upload); in a notebook, "
+            "%sv_upload alone shows an area to choose or drop files from your own computer"
+        )
+    if args.no_wait:
+        raise UsageError("--no-wait is for a path or URL: the upload area follows each file")
+    parallel = 2 if args.parallel is None else args.parallel
+    if parallel < 1:
+        raise UsageError(f"--parallel must be at least 1, not {parallel}")
+    from IPython.display import display
+
+    from sv_widgets.widgets import UploadDropzone
+
+    zone = UploadDropzone(
+        magics.session.client(),
+        convert=not args.no_convert,
+        sd_only=args.sd_only,
+        mp4_only=args.mp4_only,
+        parallel=parallel,
+        transport=args.transport or "auto",
+        poll_interval=magics.settings.poll_interval,
+    )
+    display(zone)  # type: ignore[no-untyped-call]  # shown when assigned too; once per cell
+    return zone
+
+
+def upload(magics: Any, args: Any, cell: str | None) -> Any:
     """``%sv_upload`` and ``%%sv_upload``: check the sources, run them, report."""
     if args.no_convert and (args.sd_only or args.mp4_only or args.no_wait):
         raise UsageError("--sd-only, --mp4-only and --no-wait need conversion: drop one")
+    if cell is None and args.source is None:
+        return dropzone(magics, args)
+    if args.transport is not None:
+        raise UsageError("--transport is for the upload area (%sv_upload with no path)")
     if cell is None:
-        if args.source is None:
-            raise UsageError("what to upload? %sv_upload PATH_OR_URL (or %%sv_upload)")
         if args.parallel is not None:
             raise UsageError("--parallel is for the cell form, %%sv_upload")
         sources = [(1, check_source(args.source))]

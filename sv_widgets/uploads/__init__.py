@@ -8,7 +8,8 @@ Every upload, whatever shows it, runs here:
 - :class:`UploadState`: the observable state (phase, progress, figures, error) that the
   ``UploadProgress`` widget, the terminal text (:class:`TextProgress`) and the magics read;
 - transfers: how the bytes travel (the client streams a file, the service fetches a URL,
-  or the browser sends them from the person's own computer).
+  or the browser sends them from the person's own computer: :class:`PageLink`, directly to
+  the upload server or relayed through the kernel as a :class:`RelayStream`).
 
 Nothing here imports ``ipywidgets``: text mode builds no widget.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
+from sv_widgets.uploads._browser import MODES, PageLink
 from sv_widgets.uploads._job import (
     RateMeter,
     Transfer,
@@ -34,6 +36,8 @@ from sv_widgets.uploads._job import (
     local_transfer,
 )
 from sv_widgets.uploads._options import UploadOptions
+from sv_widgets.uploads._page import BrowserFile, BrowserUploadError, clean_file_name
+from sv_widgets.uploads._relay import RelayStream
 from sv_widgets.uploads._state import TERMINAL_PHASES, UploadState
 from sv_widgets.uploads._text import TextProgress, status_line
 from sv_widgets.uploads._upload import Upload
@@ -42,8 +46,13 @@ if TYPE_CHECKING:
     from sv_widgets.client import Client
 
 __all__ = [
+    "MODES",
     "TERMINAL_PHASES",
+    "BrowserFile",
+    "BrowserUploadError",
+    "PageLink",
     "RateMeter",
+    "RelayStream",
     "TextProgress",
     "Transfer",
     "TransferProgress",
@@ -51,6 +60,7 @@ __all__ = [
     "UploadJob",
     "UploadOptions",
     "UploadState",
+    "clean_file_name",
     "local_transfer",
     "run_text",
     "status_line",

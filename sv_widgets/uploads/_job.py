@@ -275,9 +275,10 @@ class UploadJob:
         self._check()
         self.state.apply(phase="uploading", progress=0.0, state="uploading")
         code = self.transfer(ticket, TransferProgress(self.state, self._cancel))
-        if self.cancelled:  # the upload finished as the cancel arrived: undo it
+        if self.cancelled:  # the upload finished as the cancel arrived: undo it, say so
             delete_after_cancel(self.client, self.state, code)
-            raise _Stop
+            self.state.apply(phase="cancelled")
+            return
         self.file_code = code
         self.state.apply(file_code=code, progress=1.0, state=f"uploaded as {code}")
         self._replace()

@@ -44,9 +44,10 @@ class UploadState(HasTraits):
         The failure as ``"[code] message"``, and the API's code.
     state
         A sentence saying where the file stands, e.g. ``"cancelled: nothing was stored"``.
-    transport
+    transport, transport_note
         How the bytes travel, when there is a choice (the browser upload area says
-        ``"direct"`` or ``"relay"``).
+        ``"direct"`` or ``"relay"``), and why, when it is not the first choice (e.g.
+        ``"direct upload not possible: ..."`` before a relay).
     info, thumbnail
         The converted file's :class:`~sv_widgets.models.FileInfo` and its thumbnail JPEG.
     revision
@@ -72,6 +73,7 @@ class UploadState(HasTraits):
     error_code = Int(None, allow_none=True)
     state = Unicode("")
     transport = Unicode("")
+    transport_note = Unicode("")
     info = AnyTrait(None)
     thumbnail = Bytes(b"")
     revision = Int(0)
@@ -106,6 +108,8 @@ class UploadState(HasTraits):
             error="",
             error_code=None,
             state="",
+            transport="",
+            transport_note="",
             info=None,
             thumbnail=b"",
         )

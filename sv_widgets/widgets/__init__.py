@@ -1,4 +1,5 @@
-"""Jupyter widgets for SpareVideos: upload progress, thumbnail gallery, file browser, player.
+"""Jupyter widgets for SpareVideos: upload progress, an upload area for files on the person's
+own computer, thumbnail gallery, file browser, player.
 
 Every widget takes a :class:`~sv_widgets.client.Client` (it never builds one nor speaks HTTP
 itself), does its network work off the kernel's main thread, and shows errors in place with
@@ -19,6 +20,7 @@ from __future__ import annotations
 from sv_widgets.errors import UploadCancelled
 from sv_widgets.uploads import TextProgress
 from sv_widgets.widgets.browser import FileBrowser
+from sv_widgets.widgets.dropzone import UploadDropzone
 from sv_widgets.widgets.gallery import ThumbnailGallery
 from sv_widgets.widgets.player import Player
 from sv_widgets.widgets.upload import UploadProgress
@@ -29,5 +31,6 @@ __all__ = [
     "TextProgress",
     "ThumbnailGallery",
     "UploadCancelled",
+    "UploadDropzone",
     "UploadProgress",
 ]

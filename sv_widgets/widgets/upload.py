@@ -20,7 +20,14 @@ from traitlets import Bool, Float, Int, Unicode, dlink
 
 from sv_widgets.display import format_bytes, format_duration, format_rate, status_html
 from sv_widgets.errors import UploadCancelled
-from sv_widgets.uploads import TERMINAL_PHASES, Upload, UploadOptions, run_text, status_line
+from sv_widgets.uploads import (
+    TERMINAL_PHASES,
+    Upload,
+    UploadOptions,
+    UploadState,
+    run_text,
+    status_line,
+)
 from sv_widgets.widgets._static import StaticDisplay, with_static_html
 from sv_widgets.widgets._tasks import close_descendants, set_traits
 
@@ -28,7 +35,7 @@ if TYPE_CHECKING:
     from sv_widgets.client import Client
     from sv_widgets.models import FileInfo
 
-__all__ = ["CancelButton", "UploadCancelled", "UploadProgress"]
+__all__ = ["CancelButton", "UploadCancelled", "UploadProgress", "detail_text"]
 
 _MIRRORED = (
     "phase",
@@ -87,6 +94,31 @@ class CancelButton(anywidget.AnyWidget):
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "cancel":
             self.click()
+
+
+def detail_text(state: UploadState) -> str:
+    """The figures line under an upload's bar: the same in every view of an upload.
+
+    Examples
+    --------
+    >>> state = UploadState(name="a.mp4", total=2_000_000)
+    >>> state.apply(phase="uploading", progress=0.5, sent=1_000_000, rate=500_000.0, eta=2.0)
+    >>> detail_text(state)
+    '50% · 1.0 MB of 2.0 MB · 0.50 MB/s · 2 s left'
+    """
+    if state.phase == "uploading":
+        return " · ".join(state.figures())
+    if state.phase == "converting":
+        figures = state.figures()
+        return f"converting {figures[0]}" if figures else "converting…"
+    if state.phase == "ready":
+        done = "done"
+        if state.total:
+            done += f" · {format_bytes(state.total)} uploaded"
+            if state.rate and state.total >= _RATE_FROM_BYTES:
+                done += f" at {format_rate(state.rate)}"
+        return done
+    return {"initiating": "initiating…"}.get(state.phase, state.phase)
 
 
 class UploadProgress(W.VBox):  # type: ignore[misc]
@@ -335,20 +367,7 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         return f"<b>File code</b> <code>{code}</code><br>{second}"
 
     def _detail_text(self) -> str:
-        state = self.upload.state
-        if state.phase == "uploading":
-            return " · ".join(state.figures())
-        if state.phase == "converting":
-            figures = state.figures()
-            return f"converting {figures[0]}" if figures else "converting…"
-        if state.phase == "ready":
-            done = "done"
-            if state.total:
-                done += f" · {format_bytes(state.total)} uploaded"
-                if state.rate and state.total >= _RATE_FROM_BYTES:
-                    done += f" at {format_rate(state.rate)}"
-            return done
-        return {"initiating": "initiating…"}.get(state.phase, state.phase)
+        return detail_text(self.upload.state)
 
     def __repr__(self) -> str:
         return f"<UploadProgress {status_line(self.upload.state)}>"

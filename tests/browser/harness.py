@@ -2,11 +2,12 @@
 
 - :func:`write_notebook` writes an nbformat v4 notebook from a list of code cells.
 - The page helpers (:func:`open_notebook`, :func:`kernel_execute`, :func:`run_all`,
-  :func:`run_cell`, :func:`cell_text`, :func:`cell_output`, :func:`save_notebook`,
-  :func:`wait_for_widget`, :func:`wait_for_images`, :func:`wait_for_video_metadata`,
-  :func:`save_screenshot`) drive the front end. They ask the application itself
-  (``window.jupyterapp``, exposed with ``--expose-app-in-browser``) whether the kernel is idle
-  and which cells have run, and use the DOM for everything a person would look at.
+  :func:`run_cell`, :func:`start_cell` and :func:`finish_cell`, :func:`restart_kernel`,
+  :func:`cell_text`, :func:`cell_output`, :func:`save_notebook`, :func:`wait_for_widget`,
+  :func:`wait_for_images`, :func:`wait_for_video_metadata`, :func:`save_screenshot`) drive
+  the front end. They ask the application itself (``window.jupyterapp``, exposed with
+  ``--expose-app-in-browser``) whether the kernel is idle and which cells have run, and use
+  the DOM for everything a person would look at.
 
 The servers they talk to come from :mod:`.server`. Every wait is on a condition with a
 bounded timeout; nothing sleeps to synchronise.
@@ -236,6 +237,20 @@ def open_notebook(
 
 def _execute(page: Page, command: str, cell: int | None, timeout: float) -> None:
     after = page.evaluate(_JS_START_COMMAND, [command, cell])
+    result = _finished(page, command, cell, after, timeout)
+    if "commandError" in result:
+        raise AssertionError(f"{command} failed: {result['commandError']}")
+    if "error" in result:
+        error = result["error"]
+        traceback = _ANSI.sub("", "\n".join(error.get("traceback", [])))
+        raise NotebookExecutionError(
+            f"cell {result['index']} raised {error['ename']}: {error['evalue']}\n{traceback}"
+        )
+
+
+def _finished(
+    page: Page, command: str, cell: int | None, after: int, timeout: float
+) -> dict[str, Any]:
     indices = None if cell is None else [cell]
     try:
         handle = page.wait_for_function(
@@ -246,15 +261,30 @@ def _execute(page: Page, command: str, cell: int | None, timeout: float) -> None
         raise AssertionError(
             f"{command} did not finish within {timeout / 1000:.0f}s: {state}"
         ) from None
-    result = handle.json_value()
+    result: dict[str, Any] = handle.json_value()
+    return result
+
+
+def start_cell(page: Page, index: int) -> int:
+    """Start running the code cell at ``index`` and return at once, while it runs.
+
+    Returns what :func:`finish_cell` needs to wait for this run.
+    """
+    return int(page.evaluate(_JS_START_COMMAND, ["notebook:run-cell", index]))
+
+
+def finish_cell(
+    page: Page, index: int, started: int, *, timeout: float = EXECUTE_TIMEOUT_MS
+) -> str | None:
+    """Wait until the run of cell ``index`` begun by :func:`start_cell` has ended.
+
+    Returns ``None`` when it ended normally, else the error's name (e.g. an interrupted
+    cell's ``"KeyboardInterrupt"``).
+    """
+    result = _finished(page, "notebook:run-cell", index, started, timeout)
     if "commandError" in result:
-        raise AssertionError(f"{command} failed: {result['commandError']}")
-    if "error" in result:
-        error = result["error"]
-        traceback = _ANSI.sub("", "\n".join(error.get("traceback", [])))
-        raise NotebookExecutionError(
-            f"cell {result['index']} raised {error['ename']}: {error['evalue']}\n{traceback}"
-        )
+        raise AssertionError(f"notebook:run-cell failed: {result['commandError']}")
+    return str(result["error"]["ename"]) if "error" in result else None
 
 
 def run_all(page: Page, *, timeout: float = EXECUTE_TIMEOUT_MS) -> None:
@@ -360,6 +390,35 @@ def kernel_execute(page: Page, code: str, *, timeout: float = EXECUTE_TIMEOUT_MS
         raise NotebookExecutionError(
             f"set-up code raised {result['ename']}: {result['evalue']}\n{traceback}"
         )
+
+
+_JS_RESTART = (
+    "async () => {"
+    + _JS_PANEL
+    + """
+  const panel = svPanel();
+  if (!panel) throw new Error('the notebook is not open');
+  await panel.sessionContext.restartKernel();
+  return true;
+}"""
+)
+
+
+def restart_kernel(page: Page, *, timeout: float = NOTEBOOK_OPEN_TIMEOUT_MS) -> None:
+    """Restart the open notebook's kernel as the Kernel menu does (after its confirmation),
+    and wait until the new kernel is idle."""
+    page.evaluate(_JS_RESTART)
+    page.wait_for_function(
+        "() => {"
+        + _JS_PANEL
+        + """
+  const panel = svPanel();
+  const kernel = panel && svKernel(panel);
+  return Boolean(kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected');
+}""",
+        timeout=timeout,
+        polling=POLL_MS,
+    )
 
 
 def cell(page: Page, index: int) -> Locator:
