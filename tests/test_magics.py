@@ -849,6 +849,8 @@ def test_retry_in_a_bulk_row_replaces_the_failed_file_and_the_returned_list(
     codes = set(env.client(PUBLIC).iter_files())
     assert results[1] in codes
     assert failed not in codes
+
+
 # -- the upload area (no path) ----------------------------------------------------------------
 def test_sv_upload_with_no_path_shows_an_upload_area_once_and_returns_it(
     env: Emulator, sv: Any, ip: InteractiveShell

@@ -217,7 +217,8 @@ def test_exported_members() -> None:
         "TextProgress",
         "ThumbnailGallery",
         "UploadCancelled",
+        "UploadDropzone",
         "UploadProgress",
     ]
-    for name in ("FileBrowser", "Player", "ThumbnailGallery", "UploadProgress"):
+    for name in ("FileBrowser", "Player", "ThumbnailGallery", "UploadDropzone", "UploadProgress"):
         assert getattr(sv_widgets, name) is getattr(widgets, name)
