@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,7 @@ def test_cancel_during_sv_upload_stops_it_and_the_cell_ends_in_one_line(
 
     upload = wait_for_widget(page, ".sv-upload-progress", cell_index=1)
     expect(upload).to_contain_text(re.compile(r"[1-9]\d?% · "), timeout=EXECUTE_TIMEOUT_MS)
+    clicked = time.monotonic()
     upload.get_by_role("button", name="Cancel").click()
 
     # The cell ends by itself (the kernel was blocked in it) with one line, no traceback.
@@ -62,6 +64,8 @@ def test_cancel_during_sv_upload_stops_it_and_the_cell_ends_in_one_line(
     expect(output).to_contain_text(
         "big clip.mp4: cancelled: nothing was stored", timeout=EXECUTE_TIMEOUT_MS
     )
+    # Reported, not asserted (a busy machine is slower): the click to the cell's last line.
+    print(f"Cancel to the cell's end: {time.monotonic() - clicked:.2f} s")
     expect(output).not_to_contain_text("Traceback")
     expect(output).not_to_contain_text("KeyboardInterrupt")
     expect(upload).to_contain_text("cancelled: nothing was stored")

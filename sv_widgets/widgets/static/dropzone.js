@@ -263,10 +263,13 @@ function createController(model) {
   };
   const onLive = () => lose("the kernel no longer serves this upload area (restarted, shut down or closed)");
   const onGone = () => { post({ type: "bye", page }); lose("this page is closing"); };
-  model.on("msg:custom", onMessage);
-  model.on("change:rows", onRows);
-  model.on("comm_live_update", onLive);
-  model.on("comm:close", onLive);
+  const events = [
+    ["msg:custom", onMessage],
+    ["change:rows", onRows],
+    ["comm_live_update", onLive],
+    ["comm:close", onLive],
+  ];
+  for (const [name, fn] of events) model.on(name, fn);
   window.addEventListener("pagehide", onGone);
   const heartbeat = setInterval(() => {
     if (live.size || pending.size) post({ type: "alive", page });
@@ -282,10 +285,7 @@ function createController(model) {
     clearInterval(heartbeat);
     window.removeEventListener("pagehide", onGone);
     for (const t of live.values()) if (t.stop) t.stop();
-    model.off("msg:custom", onMessage);
-    model.off("change:rows", onRows);
-    model.off("comm_live_update", onLive);
-    model.off("comm:close", onLive);
+    for (const [name, fn] of events) model.off(name, fn);
   };
   return ctl;
 }
@@ -561,18 +561,19 @@ function render({ model, el: host }) {
   const draw = () => { drawTarget(); drawRows(); };
   const onThumbs = () => { for (const url of urls.values()) URL.revokeObjectURL(url); urls.clear(); draw(); };
   ctl.views.add(draw);
-  model.on("change:rows", draw);
-  model.on("change:thumbnails", onThumbs);
-  model.on("change:notice", drawTarget);
-  model.on("change:transport", drawTarget);
-  model.on("change:multiple", drawTarget);
-  model.on("change:accept", drawTarget);
+  const events = [
+    ["change:rows", draw],
+    ["change:thumbnails", onThumbs],
+    ...["notice", "transport", "multiple", "accept"].map((name) => [`change:${name}`, drawTarget]),
+  ];
+  for (const [name, fn] of events) model.on(name, fn);
   root.svModel = model; // for tests and debugging: the page's end of the channel,
   root.svPage = ctl.page; // and this page's id in it
   draw();
 
   return () => {
     ctl.views.delete(draw);
+    for (const [name, fn] of events) model.off(name, fn);
     for (const url of urls.values()) URL.revokeObjectURL(url);
     urls.clear();
   };

@@ -134,23 +134,20 @@ function render({ model, el }) {
   const onThumbs = () => drawAll();
   const onGrid = () => drawGrid();
   const onHeight = () => { selector.value = String(model.get("height") || 0); drawGrid(); };
-  model.on("change:thumbnails", onThumbs);
-  model.on("change:images", onGrid);
-  model.on("change:value", onGrid);
-  model.on("change:saving", onGrid);
-  model.on("change:height", onHeight);
-  model.on("change:status", drawStatus);
-  model.on("change:message", drawStatus);
+  const events = [
+    ["change:thumbnails", onThumbs],
+    ["change:images", onGrid],
+    ["change:value", onGrid],
+    ["change:saving", onGrid],
+    ["change:height", onHeight],
+    ["change:status", drawStatus],
+    ["change:message", drawStatus],
+  ];
+  for (const [name, fn] of events) model.on(name, fn);
   drawAll();
 
   return () => {
-    model.off("change:thumbnails", onThumbs);
-    model.off("change:images", onGrid);
-    model.off("change:value", onGrid);
-    model.off("change:saving", onGrid);
-    model.off("change:height", onHeight);
-    model.off("change:status", drawStatus);
-    model.off("change:message", drawStatus);
+    for (const [name, fn] of events) model.off(name, fn);
     for (const url of urls.values()) URL.revokeObjectURL(url);
     urls.clear();
   };
