@@ -752,7 +752,7 @@ def test_shown_once_per_cell(
 
     monkeypatch.setattr("IPython.get_ipython", lambda: Shell)
     monkeypatch.setattr(
-        "IPython.display.display", lambda obj, raw=False, metadata=None: shown.append(obj)
+        "IPython.display.display", lambda obj, raw=False, metadata=None, **_: shown.append(obj)
     )
     zone._ipython_display_()
     zone._ipython_display_()  # IPython showing the magic's returned value: once is enough
@@ -761,6 +761,57 @@ def test_shown_once_per_cell(
     Shell.execution_count = 6  # ``zone`` on its own in a later cell
     zone._ipython_display_()
     assert len(shown) == 2
+
+
+class _Handle:
+    """What ``display(..., display_id=True)`` returns: it keeps every update it is given."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = [data]
+
+    def update(self, data: dict[str, Any], metadata: Any = None, raw: bool = False) -> None:
+        self.data.append(data)
+
+
+@pytest.mark.sv_emulator(conversions="real")
+def test_a_saved_notebook_shows_where_each_file_ended(
+    emu: Emulator,
+    client: Client,
+    zones: list[UploadDropzone],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from sv_widgets.emulator import make_sample_clip
+
+    video = make_sample_clip(tmp_path / "clip.mp4", seconds=1, width=320, height=180)
+    handles: list[_Handle] = []
+
+    def display(obj: Any, raw: bool = False, metadata: Any = None, **_: Any) -> _Handle:
+        handles.append(_Handle(obj))
+        return handles[-1]
+
+    monkeypatch.setattr("IPython.display.display", display)
+    monkeypatch.setattr("IPython.get_ipython", lambda: None)
+    page = open_page(client, zones, transport="relay")
+    page.zone._ipython_display_()
+    (handle,) = handles
+    assert "no file chosen" in handle.data[0]["text/html"]
+    assert handle.data[0]["application/vnd.jupyter.widget-view+json"]["model_id"]
+
+    page.add("clip.mp4", video.read_bytes())
+    page.add("notes.mp4", b"this is not a video, just text\n" * 200)
+    clip, notes = page.zone.wait(120)
+    page.zone._publish.flush_now()
+    saved = handle.data[-1]["text/html"]
+    assert len(handle.data) == 2  # updated once, when every file had ended
+    assert "Upload area: 2 chosen, 2 stored" in saved
+    assert clip in saved  # the ready file's card,
+    assert "<img" in saved  # its thumbnail inlined
+    assert "notes.mp4" in saved
+    assert "[10001] " in saved  # the failed conversion, said,
+    assert f"(file {notes} kept)" in saved  # and its code, to delete it
+    assert "token=" not in saved
+    assert "?ref=" not in saved  # no upload ticket
 
 
 def test_the_row_figures_are_the_upload_progress_ones() -> None:

@@ -18,6 +18,7 @@ never saved in a notebook.
 
 from __future__ import annotations
 
+import html
 import secrets
 import threading
 import time
@@ -41,8 +42,9 @@ from sv_widgets.uploads import (
     clean_file_name,
 )
 from sv_widgets.uploads._page import check_id, check_size
+from sv_widgets.widgets._static import StaticDisplay, with_static_html
 from sv_widgets.widgets._tasks import Coalescer, Runner, set_traits
-from sv_widgets.widgets.upload import detail_text
+from sv_widgets.widgets.upload import detail_text, upload_html
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -57,6 +59,8 @@ MAX_FILES_PER_MESSAGE = 1_000
 #: What a page's hello carries as its one binary buffer: it proves buffers reach the kernel.
 PROBE = b"svz!"
 _NAME_SHOWN = 80
+#: Rows a saved notebook's HTML lists (then a count of the rest).
+_STATIC_ROWS = 200
 
 
 class _Cells:
@@ -209,6 +213,8 @@ class UploadDropzone(anywidget.AnyWidget):
         self._link = PageLink(self._send_to_page, busy=lambda: CELLS.running)
         self._publish = Coalescer(0.2, self._flush)
         self._shown_in: int | None = None
+        self._static = StaticDisplay()
+        self._static_ends: tuple[tuple[str, str], ...] = ()
         CELLS.watch()
         self.on_msg(self._on_msg)
 
@@ -278,17 +284,45 @@ class UploadDropzone(anywidget.AnyWidget):
         """Show the area, at most once per cell: ``%sv_upload`` shows it and returns it, and
         IPython would otherwise show the returned value a second time."""
         from IPython import get_ipython
-        from IPython.display import display
 
         count = getattr(get_ipython(), "execution_count", None)
         if count is not None and count == self._shown_in:
             return
         self._shown_in = count
         bundle = self._repr_mimebundle_()
-        if bundle is None:
+        if bundle is not None:
+            self._static.show(bundle)  # with a display id: the saved HTML follows the files
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+
+    def _static_html(self) -> str:
+        """What a saved notebook shows: the files chosen here and where each one ended."""
+        with self._lock:
+            states = [r.state for r in self._rows]
+        if states:
+            stored = sum(1 for state in states if state.file_code)
+            caption = f"Upload area: {len(states)} chosen, {stored} stored"
+        else:
+            caption = "Upload area: no file chosen (run the notebook to choose or drop videos)"
+        rows = "".join(f"<div>{upload_html(state)}</div>" for state in states[:_STATIC_ROWS])
+        if len(states) > _STATIC_ROWS:
+            rows += f"<div>… and {len(states) - _STATIC_ROWS} more</div>"
+        return f'<div class="sv-dropzone-saved"><strong>{html.escape(caption)}</strong>{rows}</div>'
+
+    def _settle_static(self) -> None:
+        """Once every chosen file has ended, give the area's displays their final HTML.
+
+        Only then: a display update draws the live view anew, which is harmless at rest.
+        """
+        with self._lock:
+            phases = [(r.id, "queued" if r.queued else r.state.phase) for r in self._rows]
+        if not phases or any(phase not in TERMINAL_PHASES for _, phase in phases):
             return
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        display(data, metadata=metadata, raw=True)  # type: ignore[no-untyped-call]
+        ends = tuple(phases)
+        if ends != self._static_ends and self._static.shown:
+            self._static_ends = ends
+            self._static.refresh(self._repr_mimebundle_())
 
     # -- the page -> the kernel ---------------------------------------------------------
     def _send_to_page(self, content: dict[str, Any], buffers: list[bytes] | None) -> None:
@@ -450,6 +484,7 @@ class UploadDropzone(anywidget.AnyWidget):
             if thumbs.keys() != self.thumbnails.keys():
                 traits["thumbnails"] = thumbs
             set_traits(self, **traits)
+        self._settle_static()
 
     def _view(self, row: _Row) -> dict[str, Any]:
         state = row.state

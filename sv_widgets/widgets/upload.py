@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from sv_widgets.client import Client
     from sv_widgets.models import FileInfo
 
-__all__ = ["CancelButton", "UploadCancelled", "UploadProgress", "detail_text"]
+__all__ = ["CancelButton", "UploadCancelled", "UploadProgress", "detail_text", "upload_html"]
 
 _MIRRORED = (
     "phase",
@@ -119,6 +119,34 @@ def detail_text(state: UploadState) -> str:
                 done += f" at {format_rate(state.rate)}"
         return done
     return {"initiating": "initiating…"}.get(state.phase, state.phase)
+
+
+def upload_html(state: UploadState) -> str:
+    """What a saved notebook shows of an upload: the file's card once ready, else where it
+    stands (standalone HTML: the thumbnail inlined small, no key or token).
+
+    Examples
+    --------
+    >>> state = UploadState(name="a.mp4")
+    >>> state.apply(phase="failed", error="[10006] File too large")
+    >>> "a.mp4" in upload_html(state), "[10006] File too large" in upload_html(state)
+    (True, True)
+    """
+    name = state.name or "upload"
+    if state.phase == "ready" and state.info is not None:
+        info = state.info
+        if state.thumbnail:
+            info = info.with_thumbnail_image(state.thumbnail)
+        size = f" ({format_bytes(state.total)})" if state.total else ""
+        return str(info.card_html(note=f"uploaded {name}{size}"))
+    if state.phase == "ready":
+        return status_html(name, f"uploaded as {state.file_code}")
+    if state.phase == "failed":
+        kept = f" (file {state.file_code} kept)" if state.file_code else ""
+        return status_html(name, state.error + kept, error=True)
+    if state.phase == "cancelled":
+        return status_html(name, state.state or "cancelled")
+    return status_html(name, f"{state.phase}…")
 
 
 class UploadProgress(W.VBox):  # type: ignore[misc]
@@ -388,22 +416,7 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
             self._static.refresh(self._repr_mimebundle_())
 
     def _static_html(self) -> str:
-        """What a saved notebook shows: the file's card once ready, else where it stands."""
-        state = self.upload.state
-        name = state.name or "upload"
-        if state.phase == "ready" and state.info is not None:
-            info = state.info
-            if state.thumbnail:
-                info = info.with_thumbnail_image(state.thumbnail)
-            size = f" ({format_bytes(state.total)})" if state.total else ""
-            return str(info.card_html(note=f"uploaded {name}{size}"))
-        if state.phase == "ready":
-            return status_html(name, f"uploaded as {state.file_code}")
-        if state.phase == "failed":
-            return status_html(name, state.error, error=True)
-        if state.phase == "cancelled":
-            return status_html(name, state.state or "cancelled")
-        return status_html(name, f"{state.phase}…")
+        return upload_html(self.upload.state)
 
 
 class UploadColumn(W.VBox):  # type: ignore[misc]
