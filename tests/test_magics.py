@@ -328,7 +328,7 @@ def test_cell_upload_keeps_order_reports_failures_and_continues(
     cell = f"# a comment\n$clip\n\nhttp://127.0.0.1:9/nothing-here.mp4\n  {small_file}  \n"
     result, cap = run(ip, f"%%sv_upload --parallel 3 --no-convert\n{cell}")
     assert result.error_in_exec is None, cap.stderr
-    first, failed, last = ip.user_ns["_"]  # in input order; None where the row failed
+    first, failed, last = result.result  # in input order; None where the row failed
     assert failed is None
     assert {first, last} <= set(env.client(PUBLIC).iter_files())
     assert first != last
@@ -345,7 +345,7 @@ def test_cell_upload_returns_the_code_of_a_file_whose_conversion_failed(
     not_video.write_bytes(b"this is not a video\n" * 100)
     result, cap = run(ip, f"%%sv_upload --parallel 2\n{sample_clip}\n{not_video}\n")
     assert result.error_in_exec is None, cap.stderr
-    good, bad = ip.user_ns["_"]
+    good, bad = result.result
     assert good
     assert bad
     assert {good, bad} <= set(env.client(PUBLIC).iter_files())
@@ -694,6 +694,21 @@ def test_finished_widgets_read_finished(
     assert "Converting on the service" in no_wait._result.value
 
 
+def conversion_requested(emu: Emulator, upload: Any, not_this: str = "") -> str:
+    """The code of ``upload``'s file once the service has been asked to convert it: the
+    service's side, not the upload's phase (which is set just before the request)."""
+    deadline = time.monotonic() + 60
+    while True:
+        code = upload.state.file_code
+        waiting = {
+            c["code"] for c in emu.list_conversions() if c["state"] in ("queued", "converting")
+        }
+        if code and code != not_this and code in waiting:
+            return str(code)
+        assert time.monotonic() < deadline, f"no conversion requested: {upload.state.phase}"
+        time.sleep(0.02)
+
+
 def test_retry_replaces_a_file_whose_conversion_failed(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -702,19 +717,12 @@ def test_retry_replaces_a_file_whose_conversion_failed(
     client = manual_env.client(PUBLIC)
     upload = Upload(client, small_file, UploadOptions(poll_interval=0.05))
     upload.start()
-    deadline = time.monotonic() + 60
-    while not upload.state.file_code or upload.state.phase != "converting":
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    first = upload.state.file_code
+    first = conversion_requested(manual_env, upload)
     manual_env.set_conversion(first, state="failed", reason="not a video")
     with pytest.raises(FileserverError):
         upload.wait(60)
     upload.retry()
-    while upload.state.phase != "converting" or upload.state.file_code in ("", first):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    second = upload.state.file_code
+    second = conversion_requested(manual_env, upload, not_this=first)
     manual_env.set_conversion(second, state="ready")
     assert upload.wait(60) == second
     codes = set(client.iter_files())
