@@ -33,14 +33,10 @@ from _common import MIB, fast_tmp
 
 from sv_widgets.emulator import Emulator
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
 
 _TIMED = """async ([url, how]) => {
   const file = document.getElementById("f").files[0];
@@ -83,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the comparison and print each way's median time and its ratio to curl's."""
     from playwright.sync_api import sync_playwright
 
+    from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS  # the browser tests' launch
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mib", type=int, default=1024, help="file size in MiB (default 1024)")
     p.add_argument("--trials", type=int, default=3, help="timed trials after one warm-up")
@@ -105,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                    executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
                 )
                 page = browser.new_page()
                 page.goto(f"http://127.0.0.1:{site.server_address[1]}/index.html")

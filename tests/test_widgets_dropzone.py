@@ -239,9 +239,7 @@ def test_cancel_midway_relay_stops_the_page_and_stores_nothing_then_retry_works(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
     page = open_page(client, zones, transport="relay")
-    gate = page.hold_relay_at(5000)
-    page.add("clip.mp4", DATA)
-    assert page.paused.wait(WAIT)
+    _tid, gate = hold_relay(page, 5000)
     row_id = page.zone.rows[0]["id"] if page.zone.rows else "f1"
     page.deliver({"type": "cancel", "row": row_id})  # the row's Cancel button
     assert page.zone.wait(WAIT) == []
@@ -320,9 +318,7 @@ def test_a_page_reloaded_mid_upload_ends_its_rows_clearly(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
     page = open_page(client, zones, transport="relay")
-    gate = page.hold_relay_at(4000)
-    page.add("clip.mp4", DATA)
-    assert page.paused.wait(WAIT)
+    _tid, gate = hold_relay(page, 4000)
     page.deliver({"type": "bye", "page": page.page})  # pagehide, on reload
     assert page.zone.wait(WAIT) == []
     (entry,) = page.zone.files
@@ -367,9 +363,7 @@ def test_closing_the_area_cancels_its_uploads(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
     page = open_page(client, zones, transport="relay")
-    gate = page.hold_relay_at(3000)
-    page.add("clip.mp4", DATA)
-    assert page.paused.wait(WAIT)
+    _tid, gate = hold_relay(page, 3000)
     upload = page.zone._rows[0].upload
     assert upload is not None
     page.zone.close()

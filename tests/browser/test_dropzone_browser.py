@@ -256,6 +256,18 @@ def test_the_ticket_is_never_saved_in_the_notebook(
 
 
 # ------------------------------------------------------------------------------ failures
+def start_big_upload(
+    page: Page, jupyter: JupyterServer, service: Emulator, path: Path, transport: str, what: str
+) -> Locator:
+    """A notebook with an area, ``path`` chosen in it and under way; its row."""
+    name = f"dropzone-{what}-{transport}.ipynb"
+    zone = open_zone(page, jupyter, service, name, f"--transport {transport}")
+    choose(zone, path)
+    one = row(zone, path.name)
+    wait_started(one)
+    return one
+
+
 @pytest.mark.parametrize(("transport", "mib"), [("relay", 256), ("direct", 1024)])
 def test_cancel_midway_leaves_nothing_stored(
     page: Page,
@@ -265,12 +277,7 @@ def test_cancel_midway_leaves_nothing_stored(
     transport: str,
     mib: int,
 ) -> None:
-    name = f"dropzone-cancel-{transport}.ipynb"
-    zone = open_zone(page, jupyter_lab, service, name, f"--transport {transport}")
-    path = big_file(mib)
-    choose(zone, path)
-    one = row(zone, path.name)
-    wait_started(one)
+    one = start_big_upload(page, jupyter_lab, service, big_file(mib), transport, "cancel")
     one.get_by_role("button", name="Cancel").click()
     expect(one).to_have_attribute("data-phase", "cancelled", timeout=TIMEOUT_MS)
     expect(one.locator(".sv-dz-message")).to_have_text("cancelled: nothing was stored")
@@ -388,12 +395,7 @@ def test_a_kernel_restart_mid_upload_stops_it_and_stores_nothing(
     transport: str,
     mib: int,
 ) -> None:
-    name = f"dropzone-restart-{transport}.ipynb"
-    zone = open_zone(page, jupyter_lab, service, name, f"--transport {transport}")
-    path = big_file(mib)
-    choose(zone, path)
-    one = row(zone, path.name)
-    wait_started(one)
+    one = start_big_upload(page, jupyter_lab, service, big_file(mib), transport, "restart")
     restart_kernel(page)  # as Kernel > Restart does
     note = one.locator('.sv-dz-note[data-kind="error"]')
     expect(note).to_contain_text("stopped: the kernel no longer serves this upload area")
