@@ -31,7 +31,6 @@ from IPython.core.error import UsageError
 from IPython.core.magic import no_var_expand
 
 from sv_widgets.errors import SpareVideosError, TransportError
-from sv_widgets.signing import redact
 
 __all__ = ["Arg", "api_errors", "arg", "command", "expand", "one_line", "split_words"]
 
@@ -41,6 +40,8 @@ _SEPARATORS = " \t\r\n"
 
 def one_line(text: str, secrets: tuple[str, ...] = ()) -> str:
     """``text`` on one line, with tokens and ``secrets`` redacted."""
+    from sv_widgets.signing import redact  # on an error only: %load_ext stays light
+
     return " ".join(redact(text, secrets).split())
 
 

@@ -10,11 +10,11 @@ from IPython.core.error import UsageError
 
 from sv_widgets.magics._command import api_errors
 from sv_widgets.magics._session import MagicSession
-from sv_widgets.magics._text import FileTable, StreamLinks, ThumbnailList
 from sv_widgets.wire import FILE_CODE_EXAMPLE, MIN_THUMBNAIL_HEIGHT, is_file_code
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
+    from sv_widgets.magics._text import FileTable
     from sv_widgets.models import FileInfo, FilePage
 
 __all__ = [
@@ -82,6 +82,8 @@ def thumbnails(session: MagicSession, code: str, *, widgets: bool) -> Any:
     client = session.client()
     converted(client, code)
     if not widgets:
+        from sv_widgets.magics._text import ThumbnailList
+
         with api_errors():
             return ThumbnailList(client.thumbnails(code))
     from sv_widgets.widgets import ThumbnailGallery
@@ -108,6 +110,7 @@ def _file_table(client: Client, first: FilePage, size: int) -> FileTable:
     from concurrent.futures import ThreadPoolExecutor
 
     from sv_widgets.errors import SpareVideosError
+    from sv_widgets.magics._text import FileTable
     from sv_widgets.models import FileStatus
 
     total = len(first.codes)
@@ -150,6 +153,8 @@ def play(
     if format != "auto" and format not in formats:
         raise UsageError(f"{code} has no {format} stream; it has {', '.join(formats)}")
     if not widgets:
+        from sv_widgets.magics._text import StreamLinks
+
         return StreamLinks.of(file_info)
     from sv_widgets.widgets import Player
 
