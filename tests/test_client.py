@@ -415,6 +415,17 @@ def test_upload_remote(faulty: Emulator, fc: Client, tmp_path: Path) -> None:
     assert [p for p, _ in calls] == sorted({p for p, _ in calls})
 
 
+def test_a_progress_poll_has_its_own_short_timeout(faulty: Emulator, fc: Client) -> None:
+    """A poll the upload server leaves hanging is given up after ``timeout``, so the next one
+    can go (``upload_remote`` polls this way), while other calls keep the client's timeout."""
+    ticket = fc.initiate_upload()
+    faulty.set_faults([{"route": "progress", "kind": "latency", "latency_ms": 3000}])
+    with pytest.raises(RequestTimeout, match=r"sent no reply within 0\.2 s"):
+        fc.upload_progress(ticket, timeout=0.2)
+    faulty.clear_faults()
+    assert fc.upload_progress(ticket, timeout=0.2) == 0.0
+
+
 def test_upload_progress_and_bad_remote_url(fc: Client) -> None:
     ticket = fc.initiate_upload()
     assert fc.upload_progress(ticket) == 0.0

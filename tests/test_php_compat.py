@@ -33,6 +33,7 @@ from sv_widgets.errors import (
     NotAuthorized,
     NotFound,
     ServiceNotAvailable,
+    SpareVideosError,
 )
 from sv_widgets.models import FilePage
 from sv_widgets.signing import sign
@@ -106,6 +107,9 @@ def start_standin(tmp: Path, **env: str) -> Iterator[StandIn]:
     }
     ini = ["-d", "upload_max_filesize=4G", "-d", "post_max_size=4G", "-d", "memory_limit=256M"]
     ini += ["-d", f"upload_tmp_dir={data}", "-d", "max_input_time=-1", "-d", "display_errors=0"]
+    # PHP's errors go to a file a failing test can show; a fetch waits as long as its gate.
+    ini += ["-d", "log_errors=1", "-d", f"error_log={data / 'php-errors.log'}"]
+    ini += ["-d", "default_socket_timeout=600"]
     # `timeout` makes the server end by itself even if this test process is killed.
     watchdog = ["timeout", "1800"] if shutil.which("timeout") else []
     proc = subprocess.Popen(
@@ -258,11 +262,17 @@ def test_upload_remote_reports_progress(standin: StandIn, client: Client, video:
         if 0 < percent < 100:
             source.with_name("remote.mp4.open").touch()  # let the stand-in finish
 
-    code = client.upload_remote(
-        f"{standin.base}/_standin/sources/remote.mp4?gate=1",
-        on_progress=on_progress,
-        poll_interval=0.1,
-    )
+    try:
+        code = client.upload_remote(
+            f"{standin.base}/_standin/sources/remote.mp4?gate=1",
+            on_progress=on_progress,
+            poll_interval=0.1,
+        )
+    except SpareVideosError as e:
+        errors = standin.data / "php-errors.log"
+        php = errors.read_text() if errors.exists() else "(none)"
+        recent = [(x.get("path"), x.get("fault")) for x in standin.log()[-12:]]
+        pytest.fail(f"{e}\nprogress seen: {calls}\nPHP errors: {php}\nlast requests: {recent}")
     assert standin.stored(code)["sha256"] == sha256(video.read_bytes())
     assert calls[-1] == (100, 100)
     assert any(0 < p < 100 for p, _ in calls), calls

@@ -24,7 +24,12 @@ from typing import Any
 
 from sv_widgets.client._base import ClientBase, _code
 from sv_widgets.client._multipart import MultipartBody, ProgressReader, ProgressThrottle
-from sv_widgets.client._polling import iter_pages, poll_remote_progress, wait_converted
+from sv_widgets.client._polling import (
+    POLL_READ_TIMEOUT,
+    iter_pages,
+    poll_remote_progress,
+    wait_converted,
+)
 from sv_widgets.client._replies import parse_json, parse_progress, parse_thumbnail_list
 from sv_widgets.client._sources import Source, open_source
 from sv_widgets.client._transport import Attempt
@@ -186,10 +191,10 @@ class Client(ClientBase):
             (ticket.token,),
         )
         progress = poll_remote_progress(
-            lambda: self.upload_progress(ticket),
+            lambda: self.upload_progress(ticket, timeout=POLL_READ_TIMEOUT),
             on_progress,
             poll_interval,
-            join_timeout=sum(self._transport.timeout),
+            join_timeout=self._transport.timeout[0] + POLL_READ_TIMEOUT,
         )
         with progress as finish:
             body = self._transport.send(
@@ -198,8 +203,12 @@ class Client(ClientBase):
             finish()
         return self._file_code(body, "POST upload")
 
-    def upload_progress(self, ticket: UploadTicket) -> float:
+    def upload_progress(self, ticket: UploadTicket, *, timeout: float | None = None) -> float:
         """Percent (0-100) of a remote upload fetched so far (``GET {server}/progress``).
+
+        ``timeout`` caps the seconds to wait for the answer (default: the client's read
+        timeout); :meth:`upload_remote` polls with a short one, so one stuck poll cannot
+        freeze the progress it reports.
 
         Examples
         --------
@@ -209,7 +218,7 @@ class Client(ClientBase):
         url = ticket.server.rstrip("/") + "/progress"
         return float(
             self._transport.send(
-                lambda: Attempt("GET", url, {"ref": ticket.ref}),
+                lambda: Attempt("GET", url, {"ref": ticket.ref}, read_timeout=timeout),
                 endpoint="GET upload/progress",
                 idempotent=True,
                 parse=parse_progress,

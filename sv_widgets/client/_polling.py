@@ -25,10 +25,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from sv_widgets.errors import Cancelled, ConversionTimeout, FileNotConverted, SpareVideosError
 from sv_widgets.models import FileInfo, FilePage
 
-__all__ = ["MAX_PAGE_WORKERS", "iter_pages", "poll_remote_progress", "wait_converted"]
+__all__ = [
+    "MAX_PAGE_WORKERS",
+    "POLL_READ_TIMEOUT",
+    "iter_pages",
+    "poll_remote_progress",
+    "wait_converted",
+]
 
 #: At most this many pages are in flight at once (memory and server load stay bounded).
 MAX_PAGE_WORKERS = 8
+#: Seconds a remote upload's progress poll waits for its answer. A poll is advisory: one the
+#: upload server leaves hanging (a busy worker that accepted it) is given up and the next one
+#: tried, instead of freezing the reported progress for the client's whole read timeout.
+POLL_READ_TIMEOUT = 5.0
 
 
 def iter_pages(list_files: Callable[[int], FilePage]) -> Iterator[str]:

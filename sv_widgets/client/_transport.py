@@ -118,6 +118,7 @@ class Attempt:
     data: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
+    read_timeout: float | None = None  # this attempt's own, shorter than the client's
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
@@ -307,6 +308,9 @@ class Transport:
         return delay
 
     def _request(self, spec: Attempt, endpoint: str, secrets: tuple[str, ...]) -> requests.Response:
+        connect, read = self.timeout
+        if spec.read_timeout is not None:
+            read = min(read, spec.read_timeout)
         try:
             with self.lease() as session:
                 return session.request(
@@ -315,13 +319,13 @@ class Transport:
                     params=spec.params or None,
                     data=spec.data,
                     headers=spec.headers or None,
-                    timeout=self.timeout,
+                    timeout=(connect, read),
                     allow_redirects=True,
                 )
         except requests.ConnectTimeout as e:
             scrub_exception(e, secrets)
             err: SpareVideosError = RequestTimeout(
-                f"cannot reach {_host(spec.url)}: no connection within {self.timeout[0]:g} s",
+                f"cannot reach {_host(spec.url)}: no connection within {connect:g} s",
                 endpoint=endpoint,
             )
             err.__cause__ = e
@@ -329,7 +333,7 @@ class Transport:
         except requests.Timeout as e:
             scrub_exception(e, secrets)
             raise RequestTimeout(
-                f"{_host(spec.url)} sent no reply within {self.timeout[1]:g} s (read timeout)",
+                f"{_host(spec.url)} sent no reply within {read:g} s (read timeout)",
                 endpoint=endpoint,
             ) from e
         except requests.ConnectionError as e:

@@ -167,13 +167,14 @@ if (str_starts_with($PATH, '/_standin/')) {
         $fh = fopen($path, 'rb');
         // ?gate=1: stop halfway until the test creates "NAME.open" (it does once it has seen
         // the half-way progress), so intermediate progress is certain, not a matter of timing
+        // (at most 5 minutes; the test's server lets a fetch wait that long)
         $gate = isset($_GET['gate']) ? "$path.open" : null;
         $sent = 0;
         while (!feof($fh)) {
             $chunk = fread($fh, 65536);
             echo $chunk; flush(); usleep(40000);
             $sent += strlen($chunk);
-            for ($w = 0; $gate !== null && $sent * 2 >= $size && !file_exists($gate) && $w < 6000; $w++) {
+            for ($w = 0; $gate !== null && $sent * 2 >= $size && !file_exists($gate) && $w < 30000; $w++) {
                 usleep(10000);
             }
         }
@@ -228,7 +229,9 @@ if ($PATH === '/fileservers/upload') {
     $done = 0;
     $progress = "$DATA/progress-" . md5($ref);
     while (!feof($in)) {
-        $done += fwrite($out, fread($in, 65536));
+        $chunk = fread($in, 65536);
+        if ($chunk === false) { fail(10001, 'the remote file stopped sending'); }
+        $done += fwrite($out, $chunk);
         if ($total > 0) { file_put_contents($progress, (string) floor(100 * $done / $total)); }
     }
     fclose($in);
