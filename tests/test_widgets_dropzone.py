@@ -104,6 +104,14 @@ def wait_phase(zone: UploadDropzone, index: int, phase: str) -> None:
     assert done.wait(WAIT), f"row {index} never reached {phase}: {zone.files}"
 
 
+def direct_held(client: Client, zones: list[UploadDropzone]) -> tuple[FakePage, dict[str, Any]]:
+    """A page that will POST DATA directly only when told; it and the kernel's direct request."""
+    page = open_page(client, zones, direct="manual")
+    page.add("clip.mp4", DATA)
+    page.wait_for(lambda: bool(page.messages("direct")), "the direct request")
+    return page, page.messages("direct")[0]
+
+
 # ------------------------------------------------------------------------------ the transports
 @pytest.mark.parametrize("window", [1, 2])
 def test_relay_stores_exactly_the_pages_bytes_and_converts(
@@ -200,10 +208,8 @@ def test_auto_goes_direct_when_the_page_can(
 def test_direct_failing_after_bytes_went_out_does_not_fall_back(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
-    page = open_page(client, zones, direct="manual")
-    page.add("clip.mp4", DATA)
-    page.wait_for(lambda: bool(page.messages("direct")), "the direct request")
-    tid = page.messages("direct")[0]["tid"]
+    page, direct = direct_held(client, zones)
+    tid = direct["tid"]
     page.deliver({"type": "progress", "tid": tid, "sent": 4000})
     page.deliver(
         {"type": "failed", "tid": tid, "sent": 4000, "reason": "network", "message": "reset"}
@@ -263,10 +269,8 @@ def test_cancel_midway_relay_stops_the_page_and_stores_nothing_then_retry_works(
 def test_cancel_midway_direct_aborts_the_pages_post(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
-    page = open_page(client, zones, direct="manual")
-    page.add("clip.mp4", DATA)
-    page.wait_for(lambda: bool(page.messages("direct")), "the direct request")
-    tid = page.messages("direct")[0]["tid"]
+    page, direct = direct_held(client, zones)
+    tid = direct["tid"]
     page.deliver({"type": "progress", "tid": tid, "sent": 6000})
     page.zone.cancel(0)
     page.wait_for(lambda: tid in page.stopped, "a stop for the page")
@@ -279,10 +283,7 @@ def test_cancel_midway_direct_aborts_the_pages_post(
 def test_a_cancel_that_crosses_a_finished_direct_upload_deletes_the_file(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
-    page = open_page(client, zones, direct="manual")
-    page.add("clip.mp4", DATA)
-    page.wait_for(lambda: bool(page.messages("direct")), "the direct request")
-    direct = page.messages("direct")[0]
+    page, direct = direct_held(client, zones)
     page.zone.cancel(0)
     page.wait_for(lambda: direct["tid"] in page.stopped, "a stop for the page")
     # Too late to abort: the POST had finished; the page reports the server's answer.
@@ -599,10 +600,8 @@ def test_more_bytes_than_declared_are_refused(
 def test_a_direct_upload_refuses_chunks_and_bad_answers(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
-    page = open_page(client, zones, direct="manual")
-    page.add("clip.mp4", DATA)
-    page.wait_for(lambda: bool(page.messages("direct")), "the direct request")
-    tid = page.messages("direct")[0]["tid"]
+    page, direct = direct_held(client, zones)
+    tid = direct["tid"]
     page.deliver({"type": "progress", "tid": tid, "sent": len(DATA) + 1})
     assert page.zone.wait(WAIT) == []
     assert page.zone.files[0]["error"] == (
@@ -615,10 +614,7 @@ def test_a_direct_upload_refuses_chunks_and_bad_answers(
 def test_a_direct_answer_that_is_not_the_services_is_refused(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
-    page = open_page(client, zones, direct="manual")
-    page.add("clip.mp4", DATA)
-    page.wait_for(lambda: bool(page.messages("direct")), "the direct request")
-    direct = page.messages("direct")[0]
+    page, direct = direct_held(client, zones)
     token = direct["url"].split("&token=")[1]
     body = json.dumps({"status": "success", "code": "../../etc", "echo": token})
     page.deliver({"type": "result", "tid": direct["tid"], "status": 200, "body": body})
