@@ -15,6 +15,10 @@ helper), Debian's Chromium driven by Playwright (``set_input_files`` on the area
 Times are the transfers only, on every side: ``UploadState.rate`` is the file's bytes over
 the transfer's seconds (from the transfer's start to the server's answer, in the kernel),
 and curl's own ``%{time_total}``. Trials interleave, order rotating; medians are compared.
+Around each trial of the direct upload and its references, the CPU seconds of Chromium's
+network service (the process that reads the chosen file and writes it to the socket), of the
+emulator and of curl are read from ``/proc``: where sender and server share a few cores,
+they say how much of the page's extra time is the browser's own cost of sending.
 
 Before the timed runs, each chunking of the relay (1, 2 and 4 MiB chunks; 2, 4 and 8 in
 flight) is measured against the bare transport with the same chunking, on a smaller file,
@@ -40,7 +44,10 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import resource
 import shutil
 import signal
 import statistics
@@ -48,7 +55,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +157,44 @@ def _kb(pid: int, field_name: str) -> int:
     raise RuntimeError(f"no {field_name} for {pid}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (all its threads)."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _reaped_children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (here: each curl)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _network_process() -> int:
+    """The pid of Chromium's network service: the process that reads a page's upload from
+    disk and writes it to the socket (a descendant of this one; there is one browser)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    me = os.getpid()
+    for pid in parents:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != me:
+            ancestor = parents.get(ancestor)
+        if ancestor != me:
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"--utility-sub-type=network.mojom.NetworkService" in cmdline:
+            return pid
+    raise RuntimeError("Chromium's network service process was not found")
+
+
 @dataclass
 class Upload:
     """One upload's figures."""
@@ -174,6 +219,17 @@ class Session:
     kernel_pid: int = 0
     codes: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AREAS, 0))
+    network_pid: int = 0
+
+    def cpu_now(self) -> dict[str, float]:
+        """CPU seconds so far of Chromium's network service, the emulator and ended curls."""
+        if not self.network_pid:
+            self.network_pid = _network_process()
+        return {
+            "browser": _cpu_seconds(self.network_pid),
+            "emulator": _cpu_seconds(self.emu.pid),
+            "curl": _reaped_children_cpu(),
+        }
 
     def ask(self, expression: str) -> Any:
         """The JSON value of ``expression`` in the kernel (through a file, no cell)."""
@@ -379,18 +435,25 @@ def _size_name(size: int) -> str:
     return f"{size // GIB} GiB" if size >= GIB else f"{size // MIB} MiB"
 
 
-def _timed(bench: Session, path: Path, repeats: int, fast_repeats: int) -> dict[str, list[Any]]:
-    """Interleaved trials of every contender on ``path``; their seconds (and uploads)."""
-    contenders = {
+def _timed(
+    bench: Session, path: Path, repeats: int, fast_repeats: int
+) -> tuple[dict[str, list[Any]], dict[str, list[dict[str, float]]]]:
+    """Interleaved trials of every contender on ``path``: their seconds (and uploads), and
+    for the direct upload and its references the CPU seconds each process spent."""
+    contenders: dict[str, Callable[[], Any]] = {
         "bare": lambda: bench.upload("bare", path),
         "relay": lambda: bench.upload("relay", path),
         "direct": lambda: bench.upload("direct", path),
         "xhr": lambda: _raw_xhr(bench, path),
         "curl": lambda: bench.curl(path),
     }
-    for run_once in (contenders["direct"], contenders["xhr"], contenders["curl"]):
-        run_once()  # untimed warm-up: the browser's and the server's first upload
+    for name in ("direct", "xhr", "curl"):
+        contenders[name]()  # untimed warm-up: the browser's and the server's first upload
         bench.cleanup()
+    cpu: dict[str, list[dict[str, float]]] = {name: [] for name in ("direct", "xhr", "curl")}
+    for name, plain in list(contenders.items()):
+        if name in cpu:
+            contenders[name] = functools.partial(_counting, bench, plain, cpu[name])
     results: dict[str, list[Any]] = {name: [] for name in contenders}
     # The direct upload and its references take seconds, the relays a minute: they get more
     # trials (interleaved the same way), for steadier medians on a shared machine.
@@ -400,7 +463,16 @@ def _timed(bench: Session, path: Path, repeats: int, fast_repeats: int) -> dict[
         for name in names[shift:] + names[:shift]:
             results[name].append(contenders[name]())
             bench.cleanup()
-    return results
+    return results, cpu
+
+
+def _counting(bench: Session, run_once: Callable[[], Any], into: list[dict[str, float]]) -> Any:
+    """``run_once()``, adding the CPU seconds each process spent meanwhile to ``into``."""
+    before = bench.cpu_now()
+    value = run_once()
+    after = bench.cpu_now()
+    into.append({name: after[name] - before[name] for name in after})
+    return value
 
 
 def _seconds(values: list[Any]) -> list[float]:
@@ -489,8 +561,37 @@ def _sweep_row(rates: dict[tuple[int, int], dict[str, float]], best: tuple[int, 
     )
 
 
+def _cpu_row(size: int, cpu: dict[str, list[dict[str, float]]], wall: dict[str, float]) -> Row:
+    """Who spent the CPU: the browser's sending against curl's, and the emulator's share."""
+
+    def med(contender: str, process: str) -> float:
+        return statistics.median(trial[process] for trial in cpu[contender])
+
+    page, curl = med("xhr", "browser"), med("curl", "curl")
+    emu_page, emu_curl = med("xhr", "emulator"), med("curl", "emulator")
+    cores = len(os.sched_getaffinity(0))
+    return Row(
+        f"upload area direct {_size_name(size)}: CPU to send it (info)",
+        f"browser {page:.2f} s",
+        f"curl {curl:.2f} s",
+        page / curl if curl else None,
+        "(why)",
+        None,
+        f"CPU seconds per upload, medians: Chromium's network service {page:.2f} s for the "
+        f"page's bare XHR ({med('direct', 'browser'):.2f} s for the area's), curl {curl:.2f} s; "
+        f"the emulator {emu_page:.2f} s receiving the page's, {emu_curl:.2f} s receiving "
+        f"curl's. Sender and emulator kept {(page + emu_page) / wall['xhr']:.1f} of the "
+        f"{cores} cores busy through the page's upload, {(curl + emu_curl) / wall['curl']:.1f} "
+        "through curl's",
+    )
+
+
 def _timed_rows(
-    size: int, results: dict[str, list[Any]], best: tuple[int, int], smoke: bool
+    size: int,
+    results: dict[str, list[Any]],
+    cpu: dict[str, list[dict[str, float]]],
+    best: tuple[int, int],
+    smoke: bool,
 ) -> list[Row]:
     t = {name: _seconds(values) for name, values in results.items()}
     med = {name: statistics.median(values) for name, values in t.items()}
@@ -530,6 +631,7 @@ def _timed_rows(
             "the same page POSTing the same file with a bare XMLHttpRequest (no widget): "
             f"the browser's own upload is {med['xhr'] / med['curl']:.2f}x curl's time",
         ),
+        _cpu_row(size, cpu, med),
     ]
 
 
@@ -549,6 +651,8 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
             "upload area relay: chunking sweep (info)",
             f"upload area relay {timed}: rate vs bare transport",
             f"upload area direct {timed}: time vs curl",
+            f"upload area direct {timed}: vs the page's own XHR (info)",
+            f"upload area direct {timed}: CPU to send it (info)",
             *(
                 f"upload area {area} {_size_name(size)}: kernel peak over idle"
                 for area in ("relay", "direct")
@@ -567,7 +671,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
             best = _choose(rates)
             bench.set_chunking(*DEFAULT)  # what people get: the figures below describe it
             fast_repeats = repeats if smoke else max(repeats, FAST_REPEATS)
-            results = _timed(bench, _sparse(tmp, timed_size), repeats, fast_repeats)
+            results, cpu = _timed(bench, _sparse(tmp, timed_size), repeats, fast_repeats)
             memory: dict[tuple[str, int], Upload] = {}
             for size in memory_sizes:
                 bench.fresh_kernel(DEFAULT)
@@ -577,7 +681,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
                     bench.cleanup()
                     print(f"  {area} {_size_name(size)}, fresh kernel: {done}", flush=True)
     heap = max(u.heap_max for u in memory.values())
-    rows = [_sweep_row(rates, best), *_timed_rows(timed_size, results, DEFAULT, smoke)]
+    rows = [_sweep_row(rates, best), *_timed_rows(timed_size, results, cpu, DEFAULT, smoke)]
     rows += _memory_rows(memory, heap, len(memory), smoke)
     place = "tmpfs" if on_tmpfs else "disk"
     rows[0].note += f"; emulator data on {place}"
