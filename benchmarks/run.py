@@ -197,22 +197,25 @@ def machine() -> str:
         memory = f"{mem_kb / 1024**2:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         memory = "RAM unknown"
+    here = Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout.strip()
+        commit = _git(here, "rev-parse", "--short", "HEAD").strip()
+        # tracked files changed since that commit (results.md itself is written after this)
+        if _git(here, "status", "--porcelain", "--untracked-files=no").strip():
+            commit += " (plus uncommitted work)"
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"{now}, {cpu}, {os.cpu_count()} CPUs, {memory}, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}, commit {commit} "
-        f"(plus uncommitted work)"
+        f"{platform.release()}, Python {platform.python_version()}, commit {commit}"
     )
+
+
+def _git(where: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], capture_output=True, text=True, check=True, cwd=where
+    ).stdout
 
 
 def main(argv: list[str] | None = None) -> int:
