@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+from _common import vm_hwm
 
 from sv_widgets.emulator.media import SEGMENT_SECONDS, convert, probe, rendition_heights
 from sv_widgets.emulator.packaging import package_dash, package_hls
@@ -40,7 +41,8 @@ def run(seconds: float = 10.0) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``total_s`` (wall time of ``convert``), ``clip_s`` (making the clip),
+        ``total_s`` (wall time of ``convert``), ``peak_over_idle_bytes`` (this process's
+        peak RSS during it over its RSS before), ``clip_s`` (making the clip),
         ``reference_decode_s``, ``reference_single_encode_s``, ``stages`` (wall seconds per
         stage of a staged re-run) and ``cpu`` (CPU seconds per output, decode included).
     """
@@ -50,15 +52,19 @@ def run(seconds: float = 10.0) -> dict[str, Any]:
         clip = make_sample_clip(base / "clip.mp4", seconds=seconds, width=1280, height=720)
         clip_s = time.perf_counter() - started
 
+        idle = _rss()
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS now (Linux)
         started = time.perf_counter()
         result = convert(clip, base / "full", file_code=FILE_CODE)
         total_s = time.perf_counter() - started
+        peak_over_idle = vm_hwm() - idle
 
         stages, cpu = _staged(clip, base / "staged")
         return {
             "seconds": seconds,
             "clip_s": clip_s,
             "total_s": total_s,
+            "peak_over_idle_bytes": peak_over_idle,
             "heights": list(result.heights),
             "webm_heights": sorted(result.webm),
             "stages": stages,
@@ -66,6 +72,14 @@ def run(seconds: float = 10.0) -> dict[str, Any]:
             "reference_decode_s": _reference_decode(clip),
             "reference_single_encode_s": _reference_single_encode(clip, base / "single.mp4"),
         }
+
+
+def _rss() -> int:
+    """This process's ``VmRSS``, bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def _staged(clip: Path, out: Path) -> tuple[dict[str, float], dict[str, float]]:

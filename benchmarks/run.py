@@ -105,7 +105,8 @@ def _conversion(smoke: bool, repeats: int | None) -> list[Row]:
             None if smoke else total <= seconds,
             f"one run each (benchmarks/bench_conversion.py); renditions {r['heights']}, "
             f"decode alone {r['reference_decode_s']:.2f} s; {spent:.1f} CPU s in all, "
-            f"shared as {shares}",
+            f"shared as {shares}; peak memory {r['peak_over_idle_bytes'] / 1e6:.0f} MB over "
+            "the process's before",
             r,
         )
     ]
