@@ -4,6 +4,8 @@ pytest fixtures, and the command line that sets them up."""
 from __future__ import annotations
 
 import io
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -405,6 +407,86 @@ def test_emulator_process_runs_the_cli(tmp_path: Path) -> None:
     assert not emu.running
     assert child is not None
     assert child.returncode == 0  # stopped by SIGTERM, cleanly
+
+
+def test_emulator_process_keeps_private_keys_off_the_command_line() -> None:
+    with EmulatorProcess(accounts={ME: MY_KEY}, options=["--conversions", "fast"]) as emu:
+        cmdline = Path(f"/proc/{emu.pid}/cmdline").read_bytes().decode()
+        assert "--accounts-from-stdin" in cmdline
+        assert MY_KEY not in cmdline
+        assert emu.client().list_files().codes == ()  # the key reached the child all the same
+
+
+# A parent that starts an emulator child, says where it serves, and waits to be killed; when
+# interrupted, it says whether its child still answers.
+_PARENT = """
+import time
+from sv_widgets.emulator import EmulatorProcess
+emu = EmulatorProcess(accounts={"me": "my-private-key"}, options=["--conversions", "fast"])
+emu.start()
+print(emu.pid, emu.api_url, flush=True)
+try:
+    time.sleep(600)
+except KeyboardInterrupt:
+    print("interrupted; the emulator answers:", len(emu.client().list_files().codes), flush=True)
+"""
+
+
+def _start_parent(tmp_path: Path) -> tuple[subprocess.Popen[str], int, str]:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # the child's temp data dir goes here
+        start_new_session=True,  # its own group: the signals below reach no one else
+    )
+    assert parent.stdout is not None
+    pid, api_url = parent.stdout.readline().split()
+    return parent, int(pid), api_url
+
+
+def _wait_gone(pid: int, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_an_emulator_child_ends_with_its_parent_even_a_killed_one(tmp_path: Path) -> None:
+    parent, child, _ = _start_parent(tmp_path)
+    with parent:
+        assert list(tmp_path.glob("sv-emulator-*"))
+        parent.kill()  # SIGKILL: no atexit, no stop(); the child's stdin closes with the parent
+    assert _wait_gone(child)
+    assert not list(tmp_path.glob("sv-emulator-*"))  # it removed its temporary data
+
+
+def test_an_interrupt_of_the_parents_group_does_not_reach_the_emulator(tmp_path: Path) -> None:
+    parent, child, _ = _start_parent(tmp_path)
+    with parent:
+        assert parent.stdout is not None
+        os.killpg(parent.pid, signal.SIGINT)  # what a kernel's Interrupt sends to its group
+        assert parent.stdout.readline() == "interrupted; the emulator answers: 0\n"
+    # the parent has ended since, so the child stops by itself and removes its data
+    assert _wait_gone(child)
+    assert not list(tmp_path.glob("sv-emulator-*"))
+
+
+@pytest.mark.parametrize("line", ["not json", "[1, 2]", '{"me": ""}', ""])
+def test_accounts_from_stdin_refuses_anything_but_one_json_object(line: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sv_widgets.emulator", "--port", "0", "--accounts-from-stdin"],
+        input=line + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert 'expected one line {"PUBLIC": "PRIVATE", ...} on standard input' in done.stderr
 
 
 # ---------------------------------------------------------------------------- fixtures

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -109,7 +111,54 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse cross-origin requests to the upload server (allowed by default)",
     )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    _add_parent_options(p)
     return p
+
+
+def _add_parent_options(p: argparse.ArgumentParser) -> None:
+    """The options for a process that starts the emulator as its child."""
+    p.add_argument(
+        "--accounts-from-stdin",
+        action="store_true",
+        help='read accounts as one JSON object {"PUBLIC": "PRIVATE", ...} on the first line '
+        "of standard input, so that private keys stay out of the process list",
+    )
+    p.add_argument(
+        "--stop-when-stdin-closes",
+        action="store_true",
+        help="stop when standard input closes: for a parent process that holds the pipe, "
+        "so the emulator ends with it even when it is killed",
+    )
+
+
+def _stdin_accounts() -> dict[str, str]:
+    """The accounts on standard input's first line (``--accounts-from-stdin``)."""
+    line = sys.stdin.buffer.readline()  # the binary layer: the watcher reads it next
+    try:
+        accounts = json.loads(line)
+    except ValueError:
+        accounts = None
+    if not isinstance(accounts, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in accounts.items()
+    ):
+        raise ValueError(
+            'expected one line {"PUBLIC": "PRIVATE", ...} on standard input (--accounts-from-stdin)'
+        )
+    return accounts
+
+
+def _stop_when_stdin_closes(stop: threading.Event) -> None:
+    """Set ``stop`` once standard input reaches its end (``--stop-when-stdin-closes``)."""
+
+    def watch() -> None:
+        # The descriptor, not sys.stdin: a daemon thread blocked inside a buffered reader
+        # holds its lock, and the interpreter aborts when it closes stdin at exit.
+        fd = sys.stdin.fileno()
+        while os.read(fd, 65536):
+            pass
+        stop.set()
+
+    threading.Thread(target=watch, name="sv-emulator-stdin", daemon=True).start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,6 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    accounts = dict(args.account)
+    if args.accounts_from_stdin:
+        try:
+            accounts.update(_stdin_accounts())
+        except ValueError as exc:
+            print(f"python -m sv_widgets.emulator: {exc}", file=sys.stderr)
+            return 2
     if not is_loopback(args.host):
         print(
             f"WARNING: binding {args.host} exposes the emulator (and its demo keys and files) "
@@ -134,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data_dir=args.data_dir,
         host=args.host,
         port=args.port,
-        accounts=dict(args.account) or None,
+        accounts=accounts or None,
         page_size=args.page_size,
         max_upload_bytes=args.max_upload_size,
         workers=args.workers,
@@ -152,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    if args.stop_when_stdin_closes:
+        _stop_when_stdin_closes(stop)
     with emulator:
         _print_banner(emulator)
         while not stop.wait(0.5):

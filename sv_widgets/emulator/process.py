@@ -1,14 +1,20 @@
-"""The emulator in a child process: for tests that kill it, and for benchmarks that must not
-share their own process's GIL with it.
+"""The emulator in a child process: demo mode's, and for tests that kill it and benchmarks
+that must not share their own process's GIL with it.
 
 :class:`EmulatorProcess` runs ``python -m sv_widgets.emulator`` with the options given, reads
 its URLs from the banner it prints when ready, and stops it (``SIGTERM``) or kills it
-(``SIGKILL``, for crash tests) on request. Only the standard library and ``requests``: a
-test suite of yours can use it the same way ours and our benchmarks do.
+(``SIGKILL``, for crash tests) on request. Private keys go to the child through a pipe, never
+on its command line (which every user of the machine can list); the child stops by itself
+when that pipe closes, so it never outlives this process, even one killed with ``SIGKILL``.
+It runs in its own session: an interrupt of this process's group (a kernel's Interrupt)
+does not reach it. Only the standard library and ``requests``: a test suite of yours can use
+it the same way ours and our benchmarks do.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import signal
 import subprocess
@@ -36,9 +42,11 @@ class EmulatorProcess:
     ----------
     data_dir
         The emulator's ``--data-dir`` (``None``: a temporary one the child removes when it
-        stops normally; pass one to restart on the same state or to look at it after a kill).
+        stops, also when this process dies first; pass one to restart on the same state or to
+        look at it after the child is killed).
     accounts
-        ``{public_key: private_key}`` to create (``--account``); ``None``: the demo account.
+        ``{public_key: private_key}`` to create, sent on the child's standard input
+        (``--accounts-from-stdin``); ``None``: the child makes a demo account and prints it.
     options
         More command-line options, e.g. ``["--conversions", "fast", "--page-size", "2"]``.
     control_token
@@ -64,11 +72,11 @@ class EmulatorProcess:
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.accounts: dict[str, str] = dict(accounts or {})
         self.argv = [sys.executable, "-m", "sv_widgets.emulator", "--port", "0"]
-        self.argv += ["--log-level", "warning"]
+        self.argv += ["--log-level", "warning", "--stop-when-stdin-closes"]
         if self.data_dir is not None:
             self.argv += ["--data-dir", str(self.data_dir)]
-        for public, private in self.accounts.items():
-            self.argv += ["--account", f"{public}:{private}"]
+        if self.accounts:
+            self.argv += ["--accounts-from-stdin"]
         if control_token is not None:
             self.argv += ["--control-token", control_token]
         self.argv += list(options)
@@ -90,8 +98,20 @@ class EmulatorProcess:
         # stderr to a file, not a pipe: a chatty child must never block on a full pipe
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _close()
         self.proc = subprocess.Popen(
-            self.argv, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+            self.argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            start_new_session=True,
         )
+        assert self.proc.stdin is not None
+        try:
+            if self.accounts:
+                self.proc.stdin.write(json.dumps(self.accounts) + "\n")
+            self.proc.stdin.flush()  # kept open: the child ends when it closes
+        except OSError:  # the child died at once; its stderr says why, below
+            pass
         ready = threading.Event()
         threading.Thread(target=self._read_banner, args=(ready,), daemon=True).start()
         if not ready.wait(self.startup_timeout) or not self.api_url:
@@ -153,6 +173,9 @@ class EmulatorProcess:
         self._close()
 
     def _close(self) -> None:
+        if self.proc is not None and self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
         if self.proc is not None and self.proc.stdout is not None:
             self.proc.stdout.close()
         if self._stderr is not None:
