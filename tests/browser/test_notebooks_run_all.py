@@ -54,14 +54,19 @@ TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{16,}\.[0-9a-f]{64}")
 FACTS = """
 import gc as _gc, json as _json
 from sv_widgets.client import Client as _Client
-from sv_widgets.emulator import Emulator as _Emulator
+from sv_widgets.emulator import Emulator as _Emulator, EmulatorProcess as _EmulatorProcess
+
+def _serving(obj):  # an emulator in this kernel, or one it started as a child (demo mode's)
+    if isinstance(obj, _Emulator):
+        return obj._thread is not None
+    return isinstance(obj, _EmulatorProcess) and obj.running
 
 def _sv_facts(path):
     files, keys = {}, set()
     for obj in _gc.get_objects():
         if isinstance(obj, _Client):
             keys.add(obj._private_key)
-        if not isinstance(obj, _Emulator) or obj._thread is None:
+        if not _serving(obj):
             continue
         for public, private in obj.accounts.items():
             keys.add(private)
