@@ -7,6 +7,7 @@ touches the service checks that the marker shows up in no output, error, repr or
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -501,8 +502,15 @@ def test_demo_mode_end_to_end(sv: Any, ip: InteractiveShell, sample_clip: Path) 
     texts = [repr(status), cap.stdout, repr(sv.session), *ip.history_manager.input_hist_raw]
     assert not any(demo_key in text for text in texts)
 
+    # the service's work happens in a child process, which got the key through a pipe
+    child = demo_service()._emulator
+    assert child is not None
+    assert child.pid != os.getpid()
+    assert demo_key not in Path(f"/proc/{child.pid}/cmdline").read_bytes().decode()
+
     ip.run_line_magic("unload_ext", "sv_widgets")
     assert not demo_service().running  # unloading stops the emulator
+    assert not child.running
     ip.run_line_magic("load_ext", "sv_widgets")
 
 

@@ -1,10 +1,16 @@
 """Demo mode: one local emulator per kernel, for when no credentials are configured.
 
 The first magic that needs the service, finding no credentials (see :mod:`sv_widgets.credentials`),
-starts a :class:`sv_widgets.emulator.Emulator` on ``127.0.0.1`` with a port chosen by the system
-and a single account whose public key is :data:`DEMO_PUBLIC_KEY` and whose private key is random,
-made for this process and never shown. Later magics reuse it; it stops at interpreter exit
-(``atexit``) or on ``%unload_ext sv_widgets``.
+starts the emulator in a child process (:class:`sv_widgets.emulator.EmulatorProcess`) on
+``127.0.0.1`` with a port chosen by the system and a single account whose public key is
+:data:`DEMO_PUBLIC_KEY` and whose private key is random, made for this process, handed to the
+child through a pipe and never shown. Later magics reuse it; it stops at interpreter exit
+(``atexit``), on ``%unload_ext sv_widgets``, or by itself when the kernel dies.
+
+A child process and not a thread of the kernel: what the service does (receiving uploads at
+hundreds of MB/s, transcoding at a few hundred MB of memory) stays out of the kernel's memory
+and off its GIL, so the kernel stays as light and responsive as with the real service, and the
+kernel's Interrupt does not reach the emulator.
 
 Where the data lives is a decision: by default a fresh temporary directory, removed when the
 emulator stops. Demo uploads are throwaway and two kernels can never trip over each other's
@@ -24,7 +30,7 @@ from sv_widgets.credentials import Credentials
 from sv_widgets.errors import ConfigurationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sv_widgets.emulator import Emulator
+    from sv_widgets.emulator import EmulatorProcess
 
 __all__ = ["DEMO_PUBLIC_KEY", "DemoService", "demo_service"]
 
@@ -39,7 +45,7 @@ class DemoService:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._emulator: Emulator | None = None
+        self._emulator: EmulatorProcess | None = None
         self._credentials: Credentials | None = None
         self._data_dir: Path | None = None
         self._atexit_registered = False
@@ -99,12 +105,14 @@ class DemoService:
             return self._credentials, True
 
     @staticmethod
-    def _start(directory: Path | None, private_key: str) -> Emulator:
-        from sv_widgets.emulator import Emulator
+    def _start(directory: Path | None, private_key: str) -> EmulatorProcess:
+        from sv_widgets.emulator._extra import require_extra
+        from sv_widgets.emulator.process import EmulatorProcess
 
+        require_extra()  # in this process: the error names what to install
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-        return Emulator(data_dir=directory, accounts={DEMO_PUBLIC_KEY: private_key}).start()
+        return EmulatorProcess(directory, accounts={DEMO_PUBLIC_KEY: private_key}).start()
 
     def announcement(self) -> str:
         """The one line saying demo mode is on, and how to use a real account instead."""
