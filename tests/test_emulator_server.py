@@ -88,6 +88,19 @@ def test_cli_options_parse() -> None:
         build_parser().parse_args(["--fault", "media:explode"])
 
 
+@pytest.mark.parametrize("doc", ["README.md", "docs/emulator.md"])
+def test_every_cli_option_is_in_the_documented_options_table(doc: str) -> None:
+    text = (Path(__file__).parents[1] / doc).read_text()
+    options = [
+        name
+        for action in build_parser()._actions
+        for name in action.option_strings
+        if name.startswith("--") and name != "--help"
+    ]
+    assert len(options) > 10
+    assert [o for o in options if f"| `{o}" not in text] == []
+
+
 def _launch(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "sv_widgets.emulator", "--port", "0", *args],
