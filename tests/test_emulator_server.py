@@ -88,6 +88,25 @@ def test_cli_options_parse() -> None:
         build_parser().parse_args(["--fault", "media:explode"])
 
 
+def test_an_emulator_never_stopped_removes_its_temporary_data_at_exit(tmp_path: Path) -> None:
+    code = (
+        "from sv_widgets.emulator import Emulator\n"
+        "emu = Emulator(conversions='fast').start()\n"  # as a notebook cell may leave it
+        "print(emu.data_dir, flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    data_dir = Path(done.stdout.strip())
+    assert data_dir.parent == tmp_path
+    assert not data_dir.exists()
+
+
 @pytest.mark.parametrize("doc", ["README.md", "docs/emulator.md"])
 def test_every_cli_option_is_in_the_documented_options_table(doc: str) -> None:
     text = (Path(__file__).parents[1] / doc).read_text()

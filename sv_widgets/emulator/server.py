@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import ipaddress
 import logging
@@ -11,7 +12,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -126,6 +127,7 @@ class Emulator:
         self._accounts_arg = dict(accounts) if accounts is not None else None
         self._faults = FaultSet(faults or ())
         self._temp_dir: Path | None = None
+        self._exit_cleanup: Callable[[], object] | None = None
         self._service: SpareVideosService | None = None
         self._control: Control | None = None
         self._server: Any = None
@@ -228,6 +230,12 @@ class Emulator:
         require_extra()
         if self._data_dir_arg is None:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="sv-emulator-"))
+            # One started and never stopped (a notebook's ``Emulator().start()``) still takes
+            # its temporary data with it when the interpreter exits (a kernel shutting down).
+            self._exit_cleanup = functools.partial(
+                shutil.rmtree, self._temp_dir, ignore_errors=True
+            )
+            atexit.register(self._exit_cleanup)
         self.data_dir = self._data_dir_arg or self._temp_dir
         assert self.data_dir is not None
         try:
@@ -355,6 +363,9 @@ class Emulator:
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
+        if self._exit_cleanup is not None:
+            atexit.unregister(self._exit_cleanup)
+            self._exit_cleanup = None
 
     def _running_service(self) -> SpareVideosService:
         if self._service is None:
