@@ -17,6 +17,9 @@
     emulator: ``call``, ``initiate``, ``upload``, ``convert``, ``info``, ``wait_ready``.
     ``EmulatorAPI(any_emulator)`` works for other emulators (first account).
 
+Processes the suite starts get ``TMPDIR`` set to a directory of the run's own, removed
+at the end (``pytest_configure``): whatever a killed kernel leaves behind goes with it.
+
 The plugin fixtures ``sv_emulator`` (one emulator per test) and ``sv_emulator_session`` come
 from ``sv_widgets.emulator.pytest_plugin`` (an installed pytest entry point).
 """
@@ -24,6 +27,8 @@ from ``sv_widgets.emulator.pytest_plugin`` (an installed pytest entry point).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,6 +44,29 @@ PUBLIC_KEY = "test-public"
 PRIVATE_KEY = "test-private-0123456789abcdef"
 OTHER_PUBLIC_KEY = "other-public"
 OTHER_PRIVATE_KEY = "other-private-fedcba9876543210"
+
+
+_CHILDREN_TMP: list[tuple[str, str | None]] = []  # (this run's directory, TMPDIR before)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the processes the suite starts (kernels, emulators, servers, browsers) a temporary
+    directory of this run's own, removed when the run ends. A kernel that nbval kills after a
+    notebook cannot clean up after itself; its leftovers must not pile up in /tmp."""
+    tempfile.gettempdir()  # this process keeps the usual one (the value is cached)
+    _CHILDREN_TMP.append((tempfile.mkdtemp(prefix="sv-widgets-tests-"), os.environ.get("TMPDIR")))
+    os.environ["TMPDIR"] = _CHILDREN_TMP[-1][0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not _CHILDREN_TMP:
+        return
+    directory, before = _CHILDREN_TMP.pop()
+    if before is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
