@@ -803,6 +803,31 @@ def test_the_banner_and_the_status_name_all_four_settings(
         assert name in cap.stdout
 
 
+def test_a_demo_emulator_that_died_is_replaced_and_the_kernel_is_told(
+    sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    first = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    child = demo_service()._emulator
+    assert child is not None
+    os.kill(child.pid, signal.SIGKILL)  # as the out-of-memory killer would
+    assert child.proc is not None
+    child.proc.wait(30)
+    assert not demo_service().running
+    with capture_output() as cap:
+        second = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
+    said = [line for line in cap.stdout.splitlines() if "demo mode" in line]
+    assert len(said) == 1
+    assert "the demo emulator had stopped (killed by signal 9); started a new one" in said[0]
+    assert "its uploads went with it" in said[0]
+    assert demo_service().running
+    creds, started = demo_service().credentials()
+    assert not started
+    urls = {"api_url": creds.api_url, "thumbnail_url": creds.thumbnail_url}
+    with Client(creds.public_key, creds.private_key, **urls) as client:
+        assert list(client.iter_files()) == [second]  # a fresh emulator, and the magics use it
+    assert first != second
+
+
 def test_demo_mode_without_the_emulator_extra_says_what_to_install(
     sv: Any, ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
 ) -> None:

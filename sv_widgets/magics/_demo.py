@@ -49,11 +49,12 @@ class DemoService:
         self._credentials: Credentials | None = None
         self._data_dir: Path | None = None
         self._atexit_registered = False
+        self._replaced = ""  # how the previous emulator ended, when it ended by itself
 
     @property
     def running(self) -> bool:
         """Whether the demo emulator is up."""
-        return self._emulator is not None
+        return self._emulator is not None and self._emulator.running
 
     def credentials(self, data_dir: str = "") -> tuple[Credentials, bool]:
         """Credentials for the demo account, starting the emulator if needed.
@@ -76,7 +77,9 @@ class DemoService:
         """
         with self._lock:
             if self._credentials is not None:
-                return self._credentials, False
+                if self.running:
+                    return self._credentials, False
+                self._forget_ended()
             import secrets  # here, not at import: keeps %load_ext fast
 
             private_key = secrets.token_hex(32)
@@ -104,6 +107,20 @@ class DemoService:
                 self._atexit_registered = True
             return self._credentials, True
 
+    def _forget_ended(self) -> None:
+        """The child ended by itself (killed, out of memory): note how, so that the next
+        announcement says a new one started and the old uploads are gone."""
+        assert self._emulator is not None
+        code = self._emulator.proc.poll() if self._emulator.proc is not None else None
+        if code is not None and code < 0:
+            how = f"killed by signal {-code}"
+        else:
+            how = f"exit status {code}"
+        self._replaced = f"the demo emulator had stopped ({how}); "
+        self._emulator.stop()  # reaps it and closes its pipes
+        self._emulator = None
+        self._credentials = None
+
     @staticmethod
     def _start(directory: Path | None, private_key: str) -> EmulatorProcess:
         from sv_widgets.emulator._extra import require_extra
@@ -123,6 +140,12 @@ class DemoService:
             if self._data_dir is not None
             else "temporary data, deleted when the kernel exits"
         )
+        if self._replaced:
+            lost = "" if self._data_dir is not None else " (its uploads went with it)"
+            return (
+                f"sv_widgets demo mode: {self._replaced}started a new one at "
+                f"{self._credentials.origin}{lost}."
+            )
         return (
             f"sv_widgets demo mode: no credentials found, using a local emulator at "
             f"{self._credentials.origin} ({where}). For a real account: %sv_login --save, "
@@ -136,6 +159,7 @@ class DemoService:
             emulator, self._emulator = self._emulator, None
             self._credentials = None
             self._data_dir = None
+            self._replaced = ""
         if emulator is not None:
             emulator.stop()
 
