@@ -441,6 +441,12 @@ def test_a_non_video_shows_the_conversion_failure_and_keeps_its_code(
     assert entry["file_code"]
     assert codes == [entry["file_code"]]
     assert codes == list(client.iter_files())
+    # Retry would send the same bytes to the same end: it is not offered, nor done if asked.
+    assert page.zone.rows[0]["can_retry"] is False
+    page.deliver({"type": "retry", "row": page.zone.rows[0]["id"], "page": page.page})
+    assert page.zone._rows[0].state.phase == "failed"
+    assert page.messages("relay") + page.messages("direct") != []
+    assert len(page.messages("relay") + page.messages("direct")) == 1
 
 
 # ------------------------------------------------------------------------------ a hostile page
@@ -456,6 +462,9 @@ def test_an_empty_file_is_refused_before_anything_is_sent(
     assert page.messages("direct") == []
     assert page.messages("relay") == []
     assert page.zone.rows[0]["can_retry"] is False
+    # The row carries the page's own key, so the page stops waiting for that file.
+    assert page.zone.rows[0]["key"] == "k1"
+    assert page.zone.rows[0]["page"] == page.page
     assert_nothing_stored(emu, client)
 
 

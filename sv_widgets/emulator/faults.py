@@ -2,8 +2,9 @@
 
 A rule says *where* (a route name or a glob over the URL path), *what* (``kind``) and *how
 often* (``probability``, drawn from a generator seeded with ``seed`` so a run repeats). Rules
-are checked in order for every request outside ``/_emulator``; every ``latency`` rule that
-fires adds its delay, and the first failing rule that fires decides the answer.
+are checked in order for every request outside ``/_emulator``; every ``stall`` rule that fires
+holds the request until it is released, every ``latency`` rule that fires adds its delay, and
+the first failing rule that fires decides the answer.
 
 Kinds
 -----
@@ -17,11 +18,16 @@ Kinds
     HTTP 200 with ``{"status": "error", "error": 10005, ...}`` (and ``Retry-After`` if set).
 ``drop``
     Close the connection without an answer.
+``stall``
+    Hold the request, reading nothing of its body, until the rule is removed (``clear_faults``,
+    ``set_faults``, ``reset``) or, when ``latency_ms`` is set, until that long has passed; then
+    go on. A client sending a body meets a server that has stopped reading: its send blocks
+    once the socket buffers are full. Later rules still apply when it goes on.
 
 Compact syntax (CLI ``--fault``): ``ROUTE:KIND[:key=value,...]`` with keys ``p``
 (probability), ``seed``, ``ms`` (latency), ``retry_after`` and ``times`` (fire at most this
-many times), e.g. ``file_get:http_503:p=0.3,seed=7,retry_after=1`` or
-``/api/v1/*:latency:ms=250``.
+many times), e.g. ``file_get:http_503:p=0.3,seed=7,retry_after=1``,
+``/api/v1/*:latency:ms=250`` or ``upload:stall``.
 """
 
 from __future__ import annotations
@@ -31,13 +37,13 @@ import random
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sv_widgets.emulator.routes import FAULT_ROUTE_NAMES
 
-__all__ = ["KINDS", "ROUTE_NAMES", "FaultRule", "FaultSet", "parse_fault_spec"]
+__all__ = ["KINDS", "ROUTE_NAMES", "Decision", "FaultRule", "FaultSet", "parse_fault_spec"]
 
-KINDS = ("latency", "http_500", "http_503", "api_10005", "drop")
+KINDS = ("latency", "stall", "http_500", "http_503", "api_10005", "drop")
 
 #: Route names a rule may use instead of a path glob (from the route table).
 ROUTE_NAMES = FAULT_ROUTE_NAMES
@@ -116,6 +122,17 @@ class FaultRule:
         return True
 
 
+class Decision(NamedTuple):
+    """What the rules say about one request."""
+
+    latency_ms: int
+    """The added delay (the sum of the ``latency`` rules that fired)."""
+    rule: FaultRule | None
+    """The failing rule that answers the request, if one fired."""
+    holds: tuple[FaultRule, ...] = ()
+    """The ``stall`` rules that fired: the request waits until each is released."""
+
+
 class FaultSet:
     """The thread-safe, ordered rule list of one emulator."""
 
@@ -139,18 +156,26 @@ class FaultSet:
         with self._lock:
             return [r.to_json() for r in self._rules]
 
-    def decide(self, route_name: str, path: str) -> tuple[int, FaultRule | None]:
-        """Total latency (ms) and the failing rule, if any, for one request."""
+    def holding(self, rule: FaultRule) -> bool:
+        """Whether ``rule`` is still one of the rules (a ``stall`` holds while it is)."""
+        with self._lock:
+            return any(r is rule for r in self._rules)
+
+    def decide(self, route_name: str, path: str) -> Decision:
+        """The delay, the holds and the failing rule, if any, for one request."""
         latency = 0
+        holds: list[FaultRule] = []
         with self._lock:
             for rule in self._rules:
                 if not rule.matches(route_name, path) or not rule.fire():
                     continue
                 if rule.kind == "latency":
                     latency += rule.latency_ms
+                elif rule.kind == "stall":
+                    holds.append(rule)
                 else:
-                    return latency, rule
-        return latency, None
+                    return Decision(latency, rule, tuple(holds))
+        return Decision(latency, None, tuple(holds))
 
 
 def _coerce(rule: FaultRule | Mapping[str, Any] | str) -> FaultRule:

@@ -87,6 +87,9 @@ class Guard:
                 await _send_json(send, 500, body, [])
 
 
+_STALL_POLL = 0.02  # seconds between looks at whether a stall was released
+
+
 class InjectFaults:
     """Apply fault rules to every request outside the control routes.
 
@@ -103,13 +106,22 @@ class InjectFaults:
         if scope["type"] != "http" or path.startswith(CONTROL):
             await self.app(scope, receive, send)
             return
-        latency, rule = self.faults.decide(self.namer(scope["method"], path), path)
+        latency, rule, holds = self.faults.decide(self.namer(scope["method"], path), path)
+        for hold in holds:
+            await self._stall(hold)
         if latency:
             await asyncio.sleep(latency / 1000)
         if rule is None:
             await self.app(scope, receive, send)
         else:
             await _apply(rule, receive, send)
+
+    async def _stall(self, rule: FaultRule) -> None:
+        """Wait, reading nothing of the request, until ``rule`` is removed or times out."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + rule.latency_ms / 1000 if rule.latency_ms else None
+        while self.faults.holding(rule) and (deadline is None or loop.time() < deadline):
+            await asyncio.sleep(_STALL_POLL)
 
 
 async def _apply(rule: FaultRule, receive: Receive, send: Send) -> None:

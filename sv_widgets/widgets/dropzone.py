@@ -30,7 +30,7 @@ import anywidget
 from traitlets import Bool, Dict, List, TraitError, Unicode, validate
 
 from sv_widgets.display import format_duration
-from sv_widgets.errors import summarize
+from sv_widgets.errors import FileserverError, summarize
 from sv_widgets.uploads import (
     MODES,
     TERMINAL_PHASES,
@@ -61,6 +61,8 @@ PROBE = b"svz!"
 _NAME_SHOWN = 80
 #: Rows a saved notebook's HTML lists (then a count of the rest).
 _STATIC_ROWS = 200
+#: The API's code for a file the service could not process (a conversion refused).
+FILESERVER_ERROR = FileserverError.default_code
 
 
 class _Cells:
@@ -391,7 +393,9 @@ class UploadDropzone(anywidget.AnyWidget):
             known = declared if isinstance(declared, int) and not isinstance(declared, bool) else 0
             state = UploadState(name=_shown(entry.get("name")), total=max(0, known))
             state.apply(phase="failed", error=f"refused: {e}", state="failed: nothing was sent")
-            self._register(_Row(row_id, "", page, self.transport, state))
+            # Keyed as the page keyed it (when that key is sound), so that the page can match
+            # the refusal to the file it is waiting on and stop waiting.
+            self._register(_Row(row_id, _key_or_blank(entry), page, self.transport, state))
             return
         file = BrowserFile(page, key, name, size)
         row = _Row(row_id, key, page, self.transport, UploadState(name=name, total=size))
@@ -453,7 +457,7 @@ class UploadDropzone(anywidget.AnyWidget):
 
     def _retry_row(self, row: _Row, page: str | None) -> None:
         with self._lock:
-            if row.upload is None or row.queued or row.state.phase not in ("failed", "cancelled"):
+            if row.queued or not _can_retry(row, row.state.phase):
                 return
             holder = (page is None or page == row.page) and not self._link.is_gone(row.page)
         if not holder:
@@ -507,11 +511,27 @@ class UploadDropzone(anywidget.AnyWidget):
             "file_code": state.file_code,
             "duration": format_duration(info.playtime) if info is not None else "",
             "can_cancel": phase not in TERMINAL_PHASES,
-            "can_retry": row.upload is not None and phase in ("failed", "cancelled"),
+            "can_retry": _can_retry(row, phase),
         }
 
 
 _FILE_KEYS = ("name", "size", "phase", "progress", "file_code", "error")
+
+
+def _key_or_blank(entry: dict[str, Any]) -> str:
+    try:
+        return check_id(entry.get("key"), "the file id")
+    except ValueError:
+        return ""
+
+
+def _can_retry(row: _Row, phase: str) -> bool:
+    """Whether Retry can help. Not for a file the service stored and then refused to convert
+    (not a video, damaged): the page would send the same bytes, to the same end."""
+    if row.upload is None or phase not in ("failed", "cancelled"):
+        return False
+    state = row.state
+    return not (phase == "failed" and state.file_code and state.error_code == FILESERVER_ERROR)
 
 
 def shown_name(value: object) -> str:

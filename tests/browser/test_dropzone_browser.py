@@ -255,6 +255,23 @@ def test_the_ticket_is_never_saved_in_the_notebook(
     assert "token=" not in text
 
 
+def test_an_empty_file_is_refused_in_its_row_and_nothing_waits(
+    page: Page, jupyter_lab: JupyterServer, service: Emulator, tmp_path: Path
+) -> None:
+    zone = open_zone(page, jupyter_lab, service, "dropzone-empty.ipynb", "")
+    empty = tmp_path / "empty clip.mp4"
+    empty.write_bytes(b"")
+    choose(zone, empty)
+    one = row(zone, empty.name)
+    expect(one).to_have_attribute("data-phase", "failed", timeout=TIMEOUT_MS)
+    expect(one.locator(".sv-dz-error")).to_have_text(
+        "refused: the file is empty: there is nothing to upload"
+    )
+    expect(zone.locator(".sv-dz-pending")).to_have_count(0)
+    expect(zone.locator(".sv-dz-row")).to_have_count(1)
+    expect(one.get_by_role("button", name="Retry")).to_be_hidden()
+
+
 # ------------------------------------------------------------------------------ failures
 def start_big_upload(
     page: Page, jupyter: JupyterServer, service: Emulator, path: Path, transport: str, what: str
@@ -325,7 +342,8 @@ def busy_notebook(
         [
             "%load_ext sv_widgets",
             f"zone = %sv_upload --no-convert --transport {transport}",
-            "import threading\nthreading.Event().wait()  # a long computation",
+            "import threading\nprint('computing', flush=True)\n"
+            "threading.Event().wait()  # a long computation",
         ],
     )
     return open_zone_from(page, jupyter, service, name)
@@ -337,7 +355,11 @@ def interrupt(jupyter: JupyterServer) -> None:
     jupyter.api(f"kernels/{session['kernel']['id']}/interrupt", method="POST")
 
 
-@pytest.mark.parametrize(("transport", "mib"), [("relay", 64), ("direct", 512)])
+def stalls_fired(service: Emulator) -> int:
+    return sum(r["fired"] for r in service.faults.to_json() if r["kind"] == "stall")
+
+
+@pytest.mark.parametrize("transport", ["relay", "direct"])
 def test_while_a_cell_runs_rows_wait_for_the_kernel_and_go_on_after_an_interrupt(
     page: Page,
     jupyter_lab: JupyterServer,
@@ -345,25 +367,29 @@ def test_while_a_cell_runs_rows_wait_for_the_kernel_and_go_on_after_an_interrupt
     sample_clip: Path,
     big_file: Callable[[int], Path],
     transport: str,
-    mib: int,
 ) -> None:
-    """A running cell keeps the kernel from reading widget messages: the rows say so, and
-    after an interrupt the uploads carry on.
+    """A kernel that reads no widget message while a cell runs: the rows say they wait for
+    it, and after an interrupt the uploads carry on.
 
-    JupyterLab 4.6 with ipykernel 7 may carry a widget's messages on a kernel subshell,
-    depending on which shell last sent on the comm; they then keep flowing while a cell runs
-    and nothing waits. Comms over subshells are turned off here, as in front ends without
-    subshells, so that the kernel surely reads nothing while the cell runs."""
+    That is every kernel when the front end sends comms on the main shell (ipykernel 6,
+    or 7 with JupyterLab's comms over subshells disabled, as here). So that the first upload
+    cannot end before the cell runs, however fast or busy the machine, the upload server
+    holds it (a ``stall``) until the cell has printed that it runs; the kernel has then
+    taken in less of the file than the file holds, so the rest waits for the kernel."""
     name = f"dropzone-busy-{transport}.ipynb"
     with jupyter_lab.user_settings(
         "@jupyterlab/apputils-extension:kernels-settings", {"commsOverSubshells": "disabled"}
     ):
         zone = busy_notebook(page, jupyter_lab, service, name, transport)
-    path = big_file(mib)
+    path = big_file(64)
+    service.set_faults(["upload:stall"])
     choose(zone, path)
     one = row(zone, path.name)
-    wait_started(one)
+    expect(one).to_have_attribute("data-phase", "uploading", timeout=TIMEOUT_MS)
+    wait_until(lambda: stalls_fired(service) > 0, "the upload server holds the upload")
     started = start_cell(page, 2)
+    expect(cell_output(page, 2)).to_contain_text("computing", timeout=TIMEOUT_MS)
+    service.clear_faults()  # the upload server reads again; the kernel, in its cell, does not
     waiting = "waiting for the kernel (a cell is running): the upload carries on when it is free"
     note = one.locator('.sv-dz-note[data-kind="waiting"]')
     expect(note).to_have_text(waiting, timeout=TIMEOUT_MS)
@@ -380,10 +406,33 @@ def test_while_a_cell_runs_rows_wait_for_the_kernel_and_go_on_after_an_interrupt
     assert finish_cell(page, 2, started) == "KeyboardInterrupt"
     expect(zone.locator('.sv-dz-row[data-phase="ready"]')).to_have_count(2, timeout=TIMEOUT_MS)
     expect(zone.locator('.sv-dz-note[data-kind="waiting"]')).to_have_count(0)
+    expect(zone.locator(".sv-dz-pending")).to_have_count(0)
     code = one.locator(".sv-dz-message").inner_text().split(" as ")[1].split(";")[0]
     assert service.data_dir is not None
     (source,) = (service.data_dir / "files" / code).glob("source.*")
     assert source.stat().st_size == path.stat().st_size
+
+
+def test_a_file_chosen_while_a_cell_runs_is_uploaded_whatever_the_kernel_does(
+    page: Page, jupyter_lab: JupyterServer, service: Emulator, sample_clip: Path
+) -> None:
+    """With the front end's default settings. JupyterLab 4.6 with ipykernel 7 may carry the
+    area's messages on a kernel subshell, which reads them while the cell runs, or on the
+    main shell, which does not; so the file may go up at once or wait for the cell to end.
+    Either way it is stored once the cell ends, and nothing is left waiting."""
+    zone = busy_notebook(page, jupyter_lab, service, "dropzone-default-busy.ipynb", "relay")
+    started = start_cell(page, 2)
+    expect(cell_output(page, 2)).to_contain_text("computing", timeout=TIMEOUT_MS)
+    choose(zone, sample_clip)
+    expect(zone.locator('.sv-dz-row[data-phase="ready"], .sv-dz-pending')).to_have_count(
+        1, timeout=TIMEOUT_MS
+    )
+    interrupt(jupyter_lab)
+    assert finish_cell(page, 2, started) == "KeyboardInterrupt"
+    one = row(zone, sample_clip.name)
+    expect(one).to_have_attribute("data-phase", "ready", timeout=TIMEOUT_MS)
+    expect(zone.locator(".sv-dz-pending")).to_have_count(0)
+    assert stored(service, one.locator(".sv-dz-code").inner_text()) == sample_clip.read_bytes()
 
 
 @pytest.mark.parametrize(("transport", "mib"), [("relay", 256), ("direct", 1024)])
