@@ -424,8 +424,8 @@ import time
 from sv_widgets.emulator import EmulatorProcess
 emu = EmulatorProcess(accounts={"me": "my-private-key"}, options=["--conversions", "fast"])
 emu.start()
-print(emu.pid, emu.api_url, flush=True)
-try:
+try:  # from before the line that tells the test it may send the interrupt
+    print(emu.pid, emu.api_url, flush=True)
     time.sleep(600)
 except KeyboardInterrupt:
     print("interrupted; the emulator answers:", len(emu.client().list_files().codes), flush=True)
