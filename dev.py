@@ -3,6 +3,7 @@
 
     python3 dev.py demo     # JupyterLab on notebooks/, against the built-in emulator
     python3 dev.py test     # the whole suite (lint, types, layers, unit, slow, notebooks, browser)
+    python3 dev.py docs     # the documentation site, into docs/_build/html (warnings are errors)
 
 Each sets up what it needs: a virtual environment in ``.venv`` with ``pip install -e
 ".[test]"``, and (for the tests) Debian's ``chromium`` and ``php-cli`` through apt-get when
@@ -94,6 +95,19 @@ def cmd_test(pytest_args: list[str]) -> int:
     return run(PY, "-m", "pytest", *args, check=False, env=env)
 
 
+def cmd_docs() -> int:
+    """Build the documentation site; every warning is an error. The notebooks run in demo mode."""
+    ensure_venv()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SV_")}
+    out = ROOT / "docs" / "_build" / "html"
+    code = run(
+        PY, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", out, check=False, env=env
+    )
+    if code == 0:
+        log(f"documentation built: {out / 'index.html'}")
+    return code
+
+
 def cmd_demo() -> int:
     ensure_venv()
     args = [str(BIN / "jupyter"), "lab", str(ROOT / "notebooks")]
@@ -109,11 +123,13 @@ def cmd_demo() -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test"}:
+    if not argv or argv[0] not in {"demo", "test", "docs"}:
         print(__doc__)
         return 2
     if argv[0] == "demo":
         return cmd_demo()
+    if argv[0] == "docs":
+        return cmd_docs()
     return cmd_test(argv[1:])
 
 
