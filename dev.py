@@ -40,11 +40,15 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 import venv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 or older: say so, not a traceback
+    sys.exit("dev.py needs Python 3.11 or newer: run it with python3.11, python3.12 or python3.13")
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
