@@ -23,7 +23,6 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 
 
 def test_demo_help_prints_help_and_launches_nothing() -> None:
-    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, str(ROOT / "dev.py"), "demo", "--help"],
         capture_output=True,
@@ -34,8 +33,7 @@ def test_demo_help_prints_help_and_launches_nothing() -> None:
     assert done.returncode == 0
     assert done.stdout.startswith("usage: python3 dev.py demo")
     assert "--port 8899" in done.stdout
-    assert "jupyter" not in done.stderr.lower()
-    assert time.monotonic() - started < 60  # it returned: no server was left running
+    assert "jupyter" not in done.stderr.lower()  # it returned (timeout above): no server ran
 
 
 def test_demo_arguments_go_to_jupyter_lab() -> None:
