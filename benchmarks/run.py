@@ -206,7 +206,7 @@ def machine() -> str:
             commit += " (plus uncommitted work)"
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"{now}, {cpu}, {os.cpu_count()} CPUs, {memory}, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}, commit {commit}"

@@ -107,7 +107,7 @@ def test_an_emulator_never_stopped_removes_its_temporary_data_at_exit(tmp_path: 
     assert not data_dir.exists()
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/emulator.md"])
+@pytest.mark.parametrize("doc", ["docs/emulator-guide.md", "docs/emulator.md"])
 def test_every_cli_option_is_in_the_documented_options_table(doc: str) -> None:
     text = (Path(__file__).parents[1] / doc).read_text()
     options = [

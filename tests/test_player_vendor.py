@@ -53,7 +53,7 @@ def test_its_licences_ship_with_it() -> None:
 
 def test_package_data_includes_every_vendored_file() -> None:
     """What setuptools puts in a wheel: each package-data pattern, globbed recursively."""
-    pyproject = (ROOT / "pyproject.toml").read_text()  # tomllib is 3.11+; the project is 3.10+
+    pyproject = (ROOT / "pyproject.toml").read_text()
     section = pyproject.split("[tool.setuptools.package-data]", 1)[1]
     match = re.search(r"^sv_widgets\s*=\s*(\[.*?\])", section, re.M | re.S)
     assert match, "no package-data for sv_widgets"

@@ -2,8 +2,8 @@
 
 Start it with ``python -m sv_widgets.emulator``, as a context manager
 (``with Emulator() as emu: ...``), or in pytest through the ``sv_emulator`` fixture. See
-the README's emulator section for every option and every field it adds to the documented
-responses.
+the documentation's emulator pages (``docs/emulator-guide.md``, ``docs/emulator.md``) for
+every option and every field it adds to the documented responses.
 
 Names are imported lazily: ``import sv_widgets.emulator`` loads neither the server stack nor
 PyAV until they are used. Without the ``emulator`` extra, importing :class:`Emulator` or

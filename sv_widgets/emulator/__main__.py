@@ -52,7 +52,7 @@ def _fault(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command-line options (documented in the README's emulator section)."""
+    """The command-line options (documented in docs/emulator.md and docs/emulator-guide.md)."""
     p = argparse.ArgumentParser(
         prog="python -m sv_widgets.emulator",
         description="Run a local SpareVideos emulator (API, upload server, thumbnails, media).",

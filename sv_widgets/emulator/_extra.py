@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 
-__all__ = ["INSTALL_HINT", "require_extra"]
+__all__ = ["INSTALL_HINT", "missing_module", "require_extra"]
 
 INSTALL_HINT = 'pip install "sv-widgets[emulator]"'
 
@@ -19,15 +19,20 @@ SERVER = ("starlette", "uvicorn", "python_multipart")
 MEDIA = ("av", "PIL")
 
 
-def require_extra(modules: tuple[str, ...] = SERVER + MEDIA) -> None:
-    """Raise :class:`ImportError` naming the first of ``modules`` that is not installed.
+def missing_module(modules: tuple[str, ...] = SERVER + MEDIA) -> str | None:
+    """The first of ``modules`` that is not installed, or ``None`` when all of them are.
 
     Looks the modules up without importing them, so the check costs microseconds.
     """
-    for name in modules:
-        if importlib.util.find_spec(name) is None:
-            raise ImportError(
-                f"the SpareVideos emulator needs the module {name!r}, which is not installed; "
-                f"install the emulator extra: {INSTALL_HINT}",
-                name=name,
-            )
+    return next((name for name in modules if importlib.util.find_spec(name) is None), None)
+
+
+def require_extra(modules: tuple[str, ...] = SERVER + MEDIA) -> None:
+    """Raise :class:`ImportError` naming the first of ``modules`` that is not installed."""
+    name = missing_module(modules)
+    if name is not None:
+        raise ImportError(
+            f"the SpareVideos emulator needs the module {name!r}, which is not installed; "
+            f"install the emulator extra: {INSTALL_HINT}",
+            name=name,
+        )

@@ -217,7 +217,7 @@ def _checked_host(host: str, netloc: str) -> tuple[str, IPAddress | None]:
         raise RemoteFetchError("the URL has an invalid host name")
     bracketed = netloc.startswith("[")
     if bracketed and isinstance(address, ipaddress.IPv4Address):
-        # Python 3.11+ refuses this in urlsplit (above); 3.10 lets it through to here
+        # Python 3.11.4+ refuses this in urlsplit (above); 3.11.0-3.11.3 let it through to here
         raise RemoteFetchError("the URL is malformed (an IPv4 address in brackets)")
     if bracketed != isinstance(address, ipaddress.IPv6Address):
         raise RemoteFetchError("the URL has an invalid host name")  # e.g. "[v1.x]"

@@ -37,6 +37,17 @@ __all__ = ["DEMO_PUBLIC_KEY", "DemoService", "demo_service"]
 DEMO_PUBLIC_KEY = "demo"
 
 
+def no_emulator_extra(module: str) -> str:
+    """What the magics say when demo mode would start but the ``emulator`` extra is missing."""
+    from sv_widgets.emulator._extra import INSTALL_HINT
+
+    return (
+        f"no credentials found, and demo mode needs the emulator extra, which is not installed "
+        f"(no module {module!r}): %{INSTALL_HINT}, then restart the kernel; "
+        "or use an account: %sv_login --save"
+    )
+
+
 class DemoService:
     """Starts the demo emulator on first use, once, and stops it at exit.
 
@@ -55,6 +66,13 @@ class DemoService:
     def running(self) -> bool:
         """Whether the demo emulator is up."""
         return self._emulator is not None and self._emulator.running
+
+    @staticmethod
+    def missing_module() -> str | None:
+        """The first module of the ``emulator`` extra that is not installed, if any."""
+        from sv_widgets.emulator._extra import missing_module
+
+        return missing_module()
 
     def credentials(self, data_dir: str = "") -> tuple[Credentials, bool]:
         """Credentials for the demo account, starting the emulator if needed.
@@ -80,6 +98,9 @@ class DemoService:
                 if self.running:
                     return self._credentials, False
                 self._forget_ended()
+            missing = self.missing_module()
+            if missing is not None:
+                raise ConfigurationError(no_emulator_extra(missing))
             import secrets  # here, not at import: keeps %load_ext fast
 
             private_key = secrets.token_hex(32)

@@ -16,7 +16,7 @@ from IPython.core.error import UsageError
 from sv_widgets.credentials import CredentialResolver, Credentials
 from sv_widgets.errors import SpareVideosError
 from sv_widgets.magics._command import api_errors, one_line
-from sv_widgets.magics._demo import demo_service
+from sv_widgets.magics._demo import demo_service, no_emulator_extra
 from sv_widgets.settings import SpareVideos
 from sv_widgets.wire import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL
 
@@ -136,6 +136,9 @@ class MagicSession:
             creds = self.resolver.resolve()
         if creds is None:
             demo = demo_service()
+            missing = None if demo.running else demo.missing_module()
+            if missing is not None:
+                return Status("demo", None, None, None, no_emulator_extra(missing))
             if not demo.running:
                 detail = (
                     "demo mode (a local emulator starts on first use); %sv_login for a real account"
