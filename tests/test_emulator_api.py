@@ -310,7 +310,7 @@ def test_guard_turns_crashes_into_json_500(caplog: pytest.LogCaptureFixture) -> 
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from sv_widgets.emulator.middleware import Guard
+    from sv_widgets.emulator.http.middleware import Guard
 
     async def broken(scope: Any, receive: Any, send: Any) -> None:
         raise RuntimeError("secret detail")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sv_widgets.emulator._extra import INSTALL_HINT, require_extra
+from sv_widgets.emulator.runtime.extra import INSTALL_HINT, require_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 HINT = 'pip install "sv-widgets[emulator]"'
@@ -67,7 +67,10 @@ def test_core_install_has_no_emulator_stack(core_only: Path) -> None:
     [
         ("from sv_widgets.emulator import Emulator", "starlette"),
         ("from sv_widgets.emulator import make_sample_clip", "av"),
-        ("from sv_widgets.emulator.server import Emulator; Emulator().start()", "starlette"),
+        (
+            "from sv_widgets.emulator.runtime.server import Emulator; Emulator().start()",
+            "starlette",
+        ),
     ],
 )
 def test_python_imports_say_what_to_install(core_only: Path, code: str, module: str) -> None:

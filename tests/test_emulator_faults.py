@@ -12,7 +12,7 @@ import requests
 from conftest import EmulatorAPI
 
 from sv_widgets.emulator import Emulator
-from sv_widgets.emulator.faults import FaultRule, FaultSet, parse_fault_spec
+from sv_widgets.emulator.http.faults import FaultRule, FaultSet, parse_fault_spec
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:

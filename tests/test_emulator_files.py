@@ -15,7 +15,7 @@ from conftest import EmulatorAPI
 from PIL import Image
 
 from sv_widgets.emulator import Emulator
-from sv_widgets.emulator.store import FileRecord
+from sv_widgets.emulator.domain.store import FileRecord
 
 HEIGHTS = (720, 480, 360)
 

@@ -1,4 +1,4 @@
-"""Tests of sv_widgets.emulator.media: probe, the rendition table, conversion, resizing."""
+"""Tests of sv_widgets.emulator.media.pipeline: probe, the rendition table, conversion, resizing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import av
 import pytest
 from PIL import Image
 
-from sv_widgets.emulator.media import (
+from sv_widgets.emulator.media.pipeline import (
     STANDARD_HEIGHTS,
     ConversionOutput,
     MediaError,
@@ -25,7 +25,7 @@ from sv_widgets.emulator.media import (
     rendition_heights,
     resize_jpeg,
 )
-from sv_widgets.emulator.transcode import EncoderError, OutputSpec, transcode
+from sv_widgets.emulator.media.transcode import EncoderError, OutputSpec, transcode
 
 CODE = "1488633857-11PYNC"
 

@@ -1,4 +1,4 @@
-"""Tests for the guarded remote fetcher (``sv_widgets.emulator.remote``).
+"""Tests for the guarded remote fetcher (``sv_widgets.emulator.network.remote``).
 
 Every test server binds 127.0.0.1. Names other than the test server's address are mapped by a
 fake resolver, and an autouse fixture fails any attempt to connect outside loopback, so a
@@ -26,8 +26,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sv_widgets.emulator import remote
-from sv_widgets.emulator.remote import (
+from sv_widgets.emulator.network import remote
+from sv_widgets.emulator.network.remote import (
     FetchPolicy,
     FetchResult,
     RemoteFetchError,

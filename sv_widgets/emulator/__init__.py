@@ -25,20 +25,20 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Emulator": "sv_widgets.emulator.server",
-    "DEFAULT_MAX_UPLOAD_BYTES": "sv_widgets.emulator.server",
-    "EmulatorProcess": "sv_widgets.emulator.process",
-    "FaultRule": "sv_widgets.emulator.faults",
-    "make_sample_clip": "sv_widgets.emulator.media",
+    "Emulator": "sv_widgets.emulator.runtime.server",
+    "DEFAULT_MAX_UPLOAD_BYTES": "sv_widgets.emulator.runtime.server",
+    "EmulatorProcess": "sv_widgets.emulator.runtime.process",
+    "FaultRule": "sv_widgets.emulator.http.faults",
+    "make_sample_clip": "sv_widgets.emulator.media.pipeline",
 }
 #: What each lazy name needs from the ``emulator`` extra (checked before importing it).
 _NEEDS = {"Emulator": ("server", "media"), "make_sample_clip": ("media",)}
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sv_widgets.emulator.faults import FaultRule
-    from sv_widgets.emulator.media import make_sample_clip
-    from sv_widgets.emulator.process import EmulatorProcess
-    from sv_widgets.emulator.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator
+    from sv_widgets.emulator.http.faults import FaultRule
+    from sv_widgets.emulator.media.pipeline import make_sample_clip
+    from sv_widgets.emulator.runtime.process import EmulatorProcess
+    from sv_widgets.emulator.runtime.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator
 
 
 def __getattr__(name: str) -> Any:
@@ -46,10 +46,10 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'sv_widgets.emulator' has no attribute {name!r}")
     if name in _NEEDS:
-        from sv_widgets.emulator import _extra
+        from sv_widgets.emulator.runtime import extra
 
-        groups = {"server": _extra.SERVER, "media": _extra.MEDIA}
-        _extra.require_extra(tuple(m for group in _NEEDS[name] for m in groups[group]))
+        groups = {"server": extra.SERVER, "media": extra.MEDIA}
+        extra.require_extra(tuple(m for group in _NEEDS[name] for m in groups[group]))
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -123,8 +123,8 @@ class DemoService:
 
     @staticmethod
     def _start(directory: Path | None, private_key: str) -> EmulatorProcess:
-        from sv_widgets.emulator._extra import require_extra
-        from sv_widgets.emulator.process import EmulatorProcess
+        from sv_widgets.emulator.runtime.extra import require_extra
+        from sv_widgets.emulator.runtime.process import EmulatorProcess
 
         require_extra()  # in this process: the error names what to install
         if directory is not None:

@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
-from sv_widgets.emulator import Emulator, remote
+from sv_widgets.emulator import Emulator
+from sv_widgets.emulator.network import remote
 
 from .conftest import expect_error
 

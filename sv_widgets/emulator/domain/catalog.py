@@ -1,5 +1,5 @@
 """What a converted file offers: its streams, thumbnails and media files, and the glue that
-turns :func:`sv_widgets.emulator.media.convert` output into the stored ``outputs`` record.
+turns :func:`sv_widgets.emulator.media.pipeline.convert` output into the stored ``outputs`` record.
 
 ``outputs`` (JSON in the store) holds paths relative to ``files/{code}/out``::
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sv_widgets.emulator.errors import ServiceError
-from sv_widgets.emulator.store import FileRecord
+from sv_widgets.emulator.domain.errors import ServiceError
+from sv_widgets.emulator.domain.store import FileRecord
 
 __all__ = ["ThumbnailEntry", "convert_with_media", "file_info", "media_path", "thumbnails"]
 
@@ -43,15 +43,15 @@ def convert_with_media(
     *,
     files_dir: Path,
 ) -> dict[str, Any]:
-    """Convert a stored upload with ``media.convert``; ``ValueError`` for unusable input.
+    """Convert a stored upload with ``pipeline.convert``; ``ValueError`` for unusable input.
 
     ``on_progress`` receives a fraction (0-1), as every converter's does.
     """
-    from sv_widgets.emulator import media
+    from sv_widgets.emulator.media import pipeline
 
     source = files_dir / record.code / f"source.{record.extension}"
     try:
-        out = media.convert(
+        out = pipeline.convert(
             source,
             work_dir,
             file_code=record.code,
@@ -60,7 +60,7 @@ def convert_with_media(
             on_progress=lambda percent: on_progress(percent / 100.0),  # media reports 0-100
             should_stop=should_stop,
         )
-    except media.MediaError as exc:
+    except pipeline.MediaError as exc:
         raise ValueError(str(exc) or "the file is not a usable video") from exc
     return {
         "playtime": float(out.playtime),

@@ -11,9 +11,9 @@ import math
 from collections.abc import Collection
 from typing import Any
 
-from sv_widgets.emulator.errors import ServiceError
-from sv_widgets.emulator.faults import FaultSet
-from sv_widgets.emulator.service import SpareVideosService
+from sv_widgets.emulator.domain.errors import ServiceError
+from sv_widgets.emulator.domain.service import SpareVideosService
+from sv_widgets.emulator.http.faults import FaultSet
 
 __all__ = ["CONVERSION_MODES", "Control"]
 

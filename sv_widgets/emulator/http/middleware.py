@@ -3,7 +3,7 @@
 From the outside in: :class:`Cors` lets pages on other origins call the upload server and
 read media (and nothing else); :class:`GuardControl` keeps the ``/_emulator`` control routes
 to whoever may use them; :class:`InjectFaults` applies the instance's
-:class:`~sv_widgets.emulator.faults.FaultSet` before a request reaches its route;
+:class:`~sv_widgets.emulator.http.faults.FaultSet` before a request reaches its route;
 :class:`Guard` turns any exception that escapes the routes into a JSON 500 with a generic
 message (the traceback goes to the log, never to the client).
 """
@@ -22,8 +22,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sv_widgets.emulator.faults import FaultRule, FaultSet
-from sv_widgets.emulator.routes import CONTROL
+from sv_widgets.emulator.http.faults import FaultRule, FaultSet
+from sv_widgets.emulator.http.routes import CONTROL
 
 __all__ = ["Cors", "Guard", "GuardControl", "InjectFaults", "json_error_body"]
 

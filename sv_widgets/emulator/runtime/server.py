@@ -17,15 +17,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sv_widgets.emulator._extra import require_extra
-from sv_widgets.emulator.faults import FaultRule, FaultSet
+from sv_widgets.emulator.http.faults import FaultRule, FaultSet
+from sv_widgets.emulator.runtime.extra import require_extra
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
-    from sv_widgets.emulator.control import Control
-    from sv_widgets.emulator.conversions import Converter
-    from sv_widgets.emulator.service import SpareVideosService
-    from sv_widgets.emulator.store import Store
+    from sv_widgets.emulator.domain.conversions import Converter
+    from sv_widgets.emulator.domain.service import SpareVideosService
+    from sv_widgets.emulator.domain.store import Store
+    from sv_widgets.emulator.http.control import Control
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "Emulator"]
 
@@ -66,7 +66,7 @@ class Emulator:
         Base URL written into responses, when the emulator is reached through a proxy.
     converter
         Replaces the PyAV transcoder: ``converter(record, work_dir, on_progress,
-        should_stop) -> outputs`` (see ``catalog.py`` for the ``outputs`` shape); raise
+        should_stop) -> outputs`` (see ``domain/catalog.py`` for the ``outputs`` shape); raise
         ``ValueError(reason)`` for a failure. ``conversions="fast"`` covers most needs.
     conversions
         ``"real"`` (PyAV transcodes each upload), ``"fast"`` (small valid media in
@@ -104,7 +104,7 @@ class Emulator:
         control_token: str | None = None,
         cors: bool = True,
     ) -> None:
-        from sv_widgets.emulator.control import CONVERSION_MODES
+        from sv_widgets.emulator.http.control import CONVERSION_MODES
 
         if conversions not in CONVERSION_MODES:
             raise ValueError(
@@ -241,7 +241,7 @@ class Emulator:
         try:
             self._service = self._open_service(self.data_dir)
             initial = self._setup_accounts(self._service)
-            from sv_widgets.emulator.control import Control
+            from sv_widgets.emulator.http.control import Control
 
             self._control = Control(self._service, self._faults, initial)
             self._serve(self._control, timeout)
@@ -253,9 +253,9 @@ class Emulator:
 
     def _open_service(self, data_dir: Path) -> SpareVideosService:
         """The store and the domain, with the conversion mode's converter."""
-        from sv_widgets.emulator.remote import FetchPolicy
-        from sv_widgets.emulator.service import SpareVideosService
-        from sv_widgets.emulator.store import Store
+        from sv_widgets.emulator.domain.service import SpareVideosService
+        from sv_widgets.emulator.domain.store import Store
+        from sv_widgets.emulator.network.remote import FetchPolicy
 
         store = Store(data_dir)
         exposed = not is_loopback(self.host)
@@ -281,8 +281,8 @@ class Emulator:
         )
 
     def _default_converter(self, store: Store) -> Converter:
-        from sv_widgets.emulator import catalog
-        from sv_widgets.emulator.canned import CannedMedia
+        from sv_widgets.emulator.domain import catalog
+        from sv_widgets.emulator.domain.canned import CannedMedia
 
         if self.conversions == "real":
             return functools.partial(catalog.convert_with_media, files_dir=store.files_dir)
@@ -292,7 +292,7 @@ class Emulator:
         """Listen, start uvicorn on its own thread and wait until it accepts requests."""
         import uvicorn
 
-        from sv_widgets.emulator.app import AppSettings, create_app
+        from sv_widgets.emulator.http.app import AppSettings, create_app
 
         sock = _listen(self.host, self.port)
         self.port = sock.getsockname()[1]

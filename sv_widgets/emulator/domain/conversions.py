@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sv_widgets.emulator.store import FileRecord, Store, fsync_dir
+from sv_widgets.emulator.domain.store import FileRecord, Store, fsync_dir
 
 __all__ = ["ConversionJob", "ConversionPool", "Converter", "Job", "ManualConversions"]
 

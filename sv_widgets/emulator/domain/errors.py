@@ -1,6 +1,6 @@
 """The one exception the emulated service raises: an API error code and its message.
 
-``app.py`` turns it into ``{"status": "error", "error": code, "message": message, ...}``.
+``http/app.py`` turns it into ``{"status": "error", "error": code, "message": message, ...}``.
 """
 
 from __future__ import annotations

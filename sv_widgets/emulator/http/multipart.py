@@ -5,7 +5,7 @@ part goes straight into a temp file under the data directory: memory stays flat 
 size. Raw body chunks are batched (~4 MiB) and handed to a worker thread that parses and
 writes the batch while the event loop already receives the next one, so the socket keeps
 flowing and the loop stays free for other requests. The file is fsynced, renamed into place
-and only then recorded (``store.py``): a body cut off halfway leaves nothing behind.
+and only then recorded (``domain/store.py``): a body cut off halfway leaves nothing behind.
 
 Parameters come the way PHP's ``$_REQUEST`` sees them: the query string, overridden by form
 fields, so ``token`` and ``ref`` may travel in either or both.
@@ -26,7 +26,7 @@ from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from sv_widgets.emulator.errors import ServiceError
+from sv_widgets.emulator.domain.errors import ServiceError
 
 __all__ = ["MultipartIngest", "read_upload"]
 

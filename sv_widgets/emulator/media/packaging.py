@@ -1,7 +1,7 @@
 """HLS and DASH packaging of finished MP4 renditions, by remuxing (no re-encoding).
 
 The renditions are encoded with identical, closed, fixed-length GOPs (every
-:data:`~sv_widgets.emulator.media.GOP_SECONDS`), so cutting each one at its keyframes gives
+:data:`~sv_widgets.emulator.media.pipeline.GOP_SECONDS`), so cutting each one at its keyframes gives
 segments aligned across heights: a player can switch rendition at any segment boundary.
 
 - HLS: one variant per height, MPEG-TS segments (the format every HLS player supports,
@@ -17,7 +17,7 @@ Packets of several inputs going into one DASH muxer are merged in decoding-time 
 muxer never has to buffer a whole rendition; memory stays flat however long the video is.
 
 This module is mechanism only: it raises PyAV's and the OS's errors, which
-:mod:`sv_widgets.emulator.media` turns into ``MediaError``.
+:mod:`sv_widgets.emulator.media.pipeline` turns into ``MediaError``.
 """
 
 from __future__ import annotations

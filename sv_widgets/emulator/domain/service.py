@@ -1,7 +1,7 @@
 """The emulated service's domain: accounts, tickets, uploads, conversions, listing, deletion.
 
 Everything here speaks in API terms and raises :class:`ServiceError` carrying the API's error
-code; ``app.py`` turns those into JSON. Nothing here knows about HTTP.
+code; ``http/app.py`` turns those into JSON. Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sv_widgets import signing
-from sv_widgets.emulator import catalog
-from sv_widgets.emulator.conversions import (
+from sv_widgets.emulator.domain import catalog
+from sv_widgets.emulator.domain.conversions import (
     ConversionJob,
     ConversionPool,
     Converter,
     ManualConversions,
 )
-from sv_widgets.emulator.errors import ServiceError
-from sv_widgets.emulator.store import FileRecord, Store, fsync_dir
+from sv_widgets.emulator.domain.errors import ServiceError
+from sv_widgets.emulator.domain.store import FileRecord, Store, fsync_dir
 from sv_widgets.wire import is_file_code
 
 __all__ = ["SpareVideosService", "new_file_code", "sanitize_extension"]
@@ -65,7 +65,7 @@ class SpareVideosService:
     page_size
         Codes per ``/me/files`` page.
     remote_policy
-        The :class:`~sv_widgets.emulator.remote.FetchPolicy` for ``remote_file`` uploads.
+        The :class:`~sv_widgets.emulator.network.remote.FetchPolicy` for ``remote_file`` uploads.
     workers
         Conversion threads.
     manual
@@ -246,7 +246,7 @@ class SpareVideosService:
 
     def store_remote(self, *, ref: str, owner: str, url: str) -> str:
         """Fetch ``url`` (blocking, progress on ``ref``) and store it; return its code."""
-        from sv_widgets.emulator import remote
+        from sv_widgets.emulator.network import remote
 
         parts = urlsplit(url.strip())
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

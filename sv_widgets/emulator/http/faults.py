@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-from sv_widgets.emulator.routes import FAULT_ROUTE_NAMES
+from sv_widgets.emulator.http.routes import FAULT_ROUTE_NAMES
 
 __all__ = ["KINDS", "ROUTE_NAMES", "Decision", "FaultRule", "FaultSet", "parse_fault_spec"]
 

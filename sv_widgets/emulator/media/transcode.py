@@ -14,7 +14,7 @@ source is. A failing encoder records its error and keeps draining its queue, so 
 thread can never block on it; the decoding thread notices the error and stops everything.
 
 This module is mechanism only. It raises :class:`Cancelled`, :class:`SourceError` and PyAV's
-own errors; :mod:`sv_widgets.emulator.media` turns them into user-facing ``MediaError``.
+own errors; :mod:`sv_widgets.emulator.media.pipeline` turns them into user-facing ``MediaError``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sv_widgets.emulator.store import FileRecord, fsync_dir
+from sv_widgets.emulator.domain.store import FileRecord, fsync_dir
 
 __all__ = ["CannedMedia"]
 
@@ -51,7 +51,7 @@ class CannedMedia:
         on_progress: Callable[[float], None],
         should_stop: Callable[[], bool],
     ) -> dict[str, Any]:
-        """A :data:`~sv_widgets.emulator.conversions.Converter`: the template's outputs."""
+        """A :data:`~sv_widgets.emulator.domain.conversions.Converter`: the template's outputs."""
         template = self._template()
         heights = [h for h in template["heights"] if not record.sd_only or h <= _SD_MAX_HEIGHT]
         outputs: dict[str, Any] = {
@@ -98,16 +98,16 @@ class CannedMedia:
         return loaded
 
     def _build(self) -> None:
-        from sv_widgets.emulator import media
-        from sv_widgets.emulator.packaging import package_dash, package_hls
+        from sv_widgets.emulator.media import pipeline
+        from sv_widgets.emulator.media.packaging import package_dash, package_hls
 
         work = self._scratch("template")
         work.mkdir()
         try:
-            clip = media.make_sample_clip(work / "clip.mp4", seconds=1.0, fps=5)  # 720p
-            out = media.convert(clip, work / "full", file_code=_CODE)
+            clip = pipeline.make_sample_clip(work / "clip.mp4", seconds=1.0, fps=5)  # 720p
+            out = pipeline.convert(clip, work / "full", file_code=_CODE)
             sd = {h: work / "full" / p for h, p in out.mp4.items() if h <= _SD_MAX_HEIGHT}
-            seconds = media.SEGMENT_SECONDS
+            seconds = pipeline.SEGMENT_SECONDS
             package_hls(sd, work / "sd" / "hls", segment_seconds=seconds)
             package_dash(sd, work / "sd" / "dash" / "manifest.mpd", segment_seconds=seconds)
             clip.unlink()

@@ -6,12 +6,11 @@ discards when it raises: it may hold partial files then).
 
 A conversion runs in four phases: :func:`probe` refuses what is not a video in milliseconds
 (text, still image, audio only, cut before its index); the source is decoded once and every
-MP4 and WebM rendition is encoded from the same frames on its own thread
-(:mod:`~sv_widgets.emulator.transcode`, settings in :mod:`~sv_widgets.emulator.renditions`);
-thumbnails are cut from frames at 10-90 % of the video; HLS and DASH are remuxed from the MP4
-renditions (:mod:`~sv_widgets.emulator.packaging`). WebM is made at every rendition height, so
-``streams.webm`` carries the same labels as ``streams.mp4``. Why these encoder settings, and
-what a conversion costs, is in ``benchmarks/results.md``.
+MP4 and WebM rendition is encoded from the same frames on its own thread (:mod:`.transcode`,
+settings in :mod:`.renditions`); thumbnails are cut from frames at 10-90 % of the video; HLS
+and DASH are remuxed from the MP4 renditions (:mod:`.packaging`). WebM is made at every
+rendition height, so ``streams.webm`` carries the same labels as ``streams.mp4``. Why these
+encoder settings, and what a conversion costs, is in ``benchmarks/results.md``.
 """
 
 from __future__ import annotations

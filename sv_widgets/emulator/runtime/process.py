@@ -208,7 +208,7 @@ class EmulatorProcess:
     # ------------------------------------------------------------------ use
     def client(self, public_key: str | None = None, **client_kwargs: Any) -> Client:
         """A :class:`sv_widgets.client.Client` for ``public_key`` (default: the first account)."""
-        from sv_widgets.emulator.server import client_for
+        from sv_widgets.emulator.runtime.server import client_for
 
         return client_for(
             self.accounts, self.api_url, self.thumbnail_url, public_key, client_kwargs
@@ -216,7 +216,7 @@ class EmulatorProcess:
 
     def set_faults(self, rules: Iterable[Mapping[str, Any] | str]) -> None:
         """Replace the fault rules (``POST /_emulator/faults``)."""
-        from sv_widgets.emulator.faults import parse_fault_spec
+        from sv_widgets.emulator.http.faults import parse_fault_spec
 
         body = [parse_fault_spec(r).to_json() if isinstance(r, str) else dict(r) for r in rules]
         for rule in body:

@@ -21,7 +21,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from sv_widgets.emulator.errors import ServiceError
+from sv_widgets.emulator.domain.errors import ServiceError
 
 __all__ = ["MEDIA_TYPES", "open_file"]
 

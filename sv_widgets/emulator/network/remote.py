@@ -31,7 +31,7 @@ from email.message import Message
 from typing import BinaryIO, TypeAlias
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
-from sv_widgets.emulator.addresses import (
+from sv_widgets.emulator.network.addresses import (
     REFUSED_NAMES,
     IPAddress,
     embedded_ipv4,

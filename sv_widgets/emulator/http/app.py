@@ -23,11 +23,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from sv_widgets.emulator.control import Control
-from sv_widgets.emulator.errors import ServiceError, http_status_for
-from sv_widgets.emulator.faults import FaultSet
-from sv_widgets.emulator.files import open_file
-from sv_widgets.emulator.middleware import (
+from sv_widgets.emulator.domain.errors import ServiceError, http_status_for
+from sv_widgets.emulator.domain.service import SpareVideosService
+from sv_widgets.emulator.http.control import Control
+from sv_widgets.emulator.http.faults import FaultSet
+from sv_widgets.emulator.http.files import open_file
+from sv_widgets.emulator.http.middleware import (
     Cors,
     Guard,
     GuardControl,
@@ -35,9 +36,8 @@ from sv_widgets.emulator.middleware import (
     RouteNamer,
     json_error_body,
 )
-from sv_widgets.emulator.routes import ROUTES, RouteSpec
-from sv_widgets.emulator.service import SpareVideosService
-from sv_widgets.emulator.uploads import read_upload
+from sv_widgets.emulator.http.multipart import read_upload
+from sv_widgets.emulator.http.routes import ROUTES, RouteSpec
 from sv_widgets.wire import thumbnail_height
 
 __all__ = ["AppSettings", "create_app", "error_response"]
@@ -294,7 +294,7 @@ class _Handlers:
         p = request.path_params
         name = None if p["name"] == "default.jpg" else p["name"]
         path = self.service.thumbnail_path(p["code"], name)
-        from sv_widgets.emulator import media
+        from sv_widgets.emulator.media import pipeline
 
         height = thumbnail_height(int(p["size"]))
         try:
@@ -303,7 +303,7 @@ class _Handlers:
             raise ServiceError(404, "Not found: no such thumbnail") from None
         data = self._resized.get(key)
         if data is None:
-            data = await asyncio.to_thread(media.resize_jpeg, path, height)
+            data = await asyncio.to_thread(pipeline.resize_jpeg, path, height)
             self._resized[key] = data
             if len(self._resized) > _RESIZED_CACHE_ENTRIES:
                 self._resized.popitem(last=False)
