@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EmulatorAPI
 
 from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
 from sv_widgets.errors import SpareVideosError
+from tests.helpers.api import EmulatorAPI
 
 from .conftest import ALICE
 
