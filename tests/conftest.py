@@ -12,6 +12,15 @@
 ``signed`` (function)
     ``signed(method, action, public_key=PUBLIC_KEY, expires_in=60, **fields) -> token``,
     a token made with ``sv_widgets.signing.sign`` for the emulator's accounts.
+``emu`` (function)
+    This test's emulator: the plugin's ``sv_emulator_isolated`` (one emulator per
+    configuration for the whole session, reset before each test), configured by the module's
+    or the test's ``@pytest.mark.sv_emulator(...)`` marker.
+``client`` (function)
+    A :class:`~sv_widgets.client.Client` of ``emu`` for its first account, closed afterwards.
+``client_waits`` (function)
+    Every wait a client decides on before another attempt, in order (``None``: it gave up
+    instead of waiting), so that a test asserts on the decision, never on elapsed time.
 ``api`` (function)
     A :class:`tests.helpers.api.EmulatorAPI` raw-HTTP helper (requests + signing, no client)
     for the shared emulator: ``call``, ``initiate``, ``upload``, ``convert``, ``info``,
@@ -20,8 +29,10 @@
 Processes the suite starts get ``TMPDIR`` set to a directory of the run's own, removed
 at the end (``pytest_configure``): whatever a killed kernel leaves behind goes with it.
 
-The plugin fixtures ``sv_emulator`` (one emulator per test) and ``sv_emulator_session`` come
-from ``sv_widgets.emulator.pytest_plugin`` (an installed pytest entry point).
+The plugin fixtures ``sv_emulator`` (one emulator per test), ``sv_emulator_isolated`` and
+``sv_emulator_session`` come from ``sv_widgets.emulator.pytest_plugin`` (an installed pytest
+entry point): a test that needs an emulator configured its own way marks itself and takes
+``emu``, it does not start one.
 """
 
 from __future__ import annotations
@@ -37,6 +48,8 @@ from typing import Any
 import pytest
 
 from sv_widgets import signing
+from sv_widgets.client import Client
+from sv_widgets.client._transport import Transport
 from sv_widgets.emulator import Emulator
 from tests.helpers.api import (
     OTHER_PRIVATE_KEY,
@@ -123,6 +136,34 @@ def signed() -> Callable[..., str]:
         return signing.sign(payload, secret)
 
     return make
+
+
+@pytest.fixture
+def emu(sv_emulator_isolated: Emulator) -> Emulator:
+    """This test's emulator, configured by its ``sv_emulator`` marker (see the docstring)."""
+    return sv_emulator_isolated
+
+
+@pytest.fixture
+def client(emu: Emulator) -> Iterator[Client]:
+    """A client of ``emu`` for its first account."""
+    with emu.client() as c:
+        yield c
+
+
+@pytest.fixture
+def client_waits(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """The waits clients decide on between attempts (``None``: they gave up at once)."""
+    chosen: list[float | None] = []
+    decide = Transport._delay
+
+    def recorded(self: Transport, attempt: int, response: Any) -> float | None:
+        delay = decide(self, attempt, response)
+        chosen.append(delay)
+        return delay
+
+    monkeypatch.setattr(Transport, "_delay", recorded)
+    return chosen
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import logging
 import os
 import re
@@ -24,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from sv_widgets.client import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, Client
+from sv_widgets.client import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, Client, _multipart
 from sv_widgets.emulator import Emulator
 from sv_widgets.errors import (
     ConfigurationError,
@@ -40,23 +39,20 @@ from sv_widgets.errors import (
     ServiceNotAvailable,
     SpareVideosError,
 )
+from tests.helpers.clock import FakeClock
 
 MARKER = "PRIVATE-KEY-MARKER-7f3a"
 
 
-@pytest.fixture(scope="module")
-def faulty() -> Iterator[Emulator]:
-    """An emulator of this module's own, so injected faults disturb no other test."""
-    with Emulator(host="127.0.0.1", port=0, page_size=2) as emu:
-        yield emu
+# Injected faults stay with the test that set them: ``emu`` is reset before every test.
+pytestmark = pytest.mark.sv_emulator(page_size=2)
 
 
 @pytest.fixture
-def fc(faulty: Emulator) -> Iterator[Client]:
-    """A fast-retrying client of ``faulty``; faults are cleared afterwards."""
-    with faulty.client(backoff=0.01) as client:
+def fc(emu: Emulator) -> Iterator[Client]:
+    """A fast-retrying client of ``emu``."""
+    with emu.client(backoff=0.01) as client:
         yield client
-    faulty.clear_faults()
 
 
 def fired(emu: Emulator) -> list[int]:
@@ -188,11 +184,11 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_secrets_stay_out_of_errors_and_logs(
-    faulty: Emulator, caplog: pytest.LogCaptureFixture
+    emu: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    public = next(iter(faulty.accounts))
+    public = next(iter(emu.accounts))
     caplog.set_level(logging.DEBUG)
-    client = Client(public, MARKER, api_url=faulty.api_url, thumbnail_url=faulty.thumbnail_url)
+    client = Client(public, MARKER, api_url=emu.api_url, thumbnail_url=emu.thumbnail_url)
     with pytest.raises(NotAuthorized) as e:
         client.list_files()
     assert e.value.code == 401
@@ -239,20 +235,22 @@ def test_invalid_response_names_status_and_redacts(raw_server: Any) -> None:
 # --------------------------------------------------------------------------- retries
 
 
-def test_retry_after_is_honoured(faulty: Emulator, fc: Client) -> None:
-    faulty.set_faults([{"route": "files_get", "kind": "http_503", "retry_after": 1, "times": 2}])
-    t0 = time.monotonic()
+def test_retry_after_is_honoured(
+    emu: Emulator, fc: Client, client_waits: list[float | None]
+) -> None:
+    emu.set_faults([{"route": "files_get", "kind": "http_503", "retry_after": 1, "times": 2}])
     page = fc.list_files()
-    assert time.monotonic() - t0 >= 2.0
+    assert len(client_waits) == 2
+    assert all(wait is not None and wait >= 1.0 for wait in client_waits), client_waits
     assert page.current_page == 1
-    assert fired(faulty) == [2]
+    assert fired(emu) == [2]
 
 
 @pytest.mark.parametrize("kind", ["http_500", "http_503", "api_10005", "drop"])
-def test_idempotent_calls_retry(faulty: Emulator, fc: Client, kind: str) -> None:
-    faulty.set_faults([{"route": "initiate", "kind": kind, "times": 3}])
+def test_idempotent_calls_retry(emu: Emulator, fc: Client, kind: str) -> None:
+    emu.set_faults([{"route": "initiate", "kind": kind, "times": 3}])
     assert fc.initiate_upload().ref
-    assert fired(faulty) == [3]
+    assert fired(emu) == [3]
 
 
 @pytest.mark.parametrize(
@@ -264,30 +262,29 @@ def test_idempotent_calls_retry(faulty: Emulator, fc: Client, kind: str) -> None
         ("drop", ConnectionFailed),
     ],
 )
-def test_retries_are_bounded(faulty: Emulator, kind: str, error: type[SpareVideosError]) -> None:
-    faulty.set_faults([{"route": "files_get", "kind": kind}])
-    with faulty.client(retries=2, backoff=0.01) as client, pytest.raises(error):
+def test_retries_are_bounded(emu: Emulator, kind: str, error: type[SpareVideosError]) -> None:
+    emu.set_faults([{"route": "files_get", "kind": kind}])
+    with emu.client(retries=2, backoff=0.01) as client, pytest.raises(error):
         client.list_files()
-    assert fired(faulty) == [3]
-    faulty.clear_faults()
+    assert fired(emu) == [3]
 
 
-def test_long_retry_after_is_not_waited_for(faulty: Emulator) -> None:
-    faulty.set_faults([{"route": "files_get", "kind": "http_503", "retry_after": 3600}])
-    t0 = time.monotonic()
-    with faulty.client(max_retry_after=5) as client, pytest.raises(ServiceNotAvailable):
+def test_long_retry_after_is_not_waited_for(
+    emu: Emulator, client_waits: list[float | None]
+) -> None:
+    emu.set_faults([{"route": "files_get", "kind": "http_503", "retry_after": 3600}])
+    with emu.client(max_retry_after=5) as client, pytest.raises(ServiceNotAvailable):
         client.list_files()
-    assert time.monotonic() - t0 < 2
-    assert fired(faulty) == [1]
-    faulty.clear_faults()
+    assert client_waits == [None]  # it gave up at once
+    assert fired(emu) == [1]
 
 
-def test_retry_after_as_http_date(raw_server: Any) -> None:
-    stamps: list[float] = []
+def test_retry_after_as_http_date(raw_server: Any, client_waits: list[float | None]) -> None:
+    requests: list[bytes] = []
 
     def busy_then_ok(conn: socket.socket, request: bytes) -> None:
-        stamps.append(time.monotonic())
-        if len(stamps) == 1:
+        requests.append(request)
+        if len(requests) == 1:
             when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 2))
             head = f"HTTP/1.1 503 Busy\r\nRetry-After: {when}\r\nContent-Length: 4\r\n"
             conn.sendall(head.encode() + b"Connection: close\r\n\r\nbusy")
@@ -302,8 +299,10 @@ def test_retry_after_as_http_date(raw_server: Any) -> None:
     server = raw_server(busy_then_ok)
     client = Client("pk", "sk", api_url=f"{server.url}/api/v1", backoff=0.01)
     assert client.list_files().codes == ()
-    assert len(stamps) == 2
-    assert stamps[1] - stamps[0] >= 1.0  # the date has a one-second resolution
+    assert len(requests) == 2
+    (wait,) = client_waits
+    assert wait is not None
+    assert wait >= 1.0  # two seconds ahead, at the date's one-second resolution
 
 
 @pytest.mark.parametrize(
@@ -316,30 +315,27 @@ def test_retry_after_as_http_date(raw_server: Any) -> None:
     ],
 )
 def test_unsafe_calls_are_never_retried(
-    faulty: Emulator, fc: Client, route: str, call: Callable[[Client], Any]
+    emu: Emulator, fc: Client, route: str, call: Callable[[Client], Any]
 ) -> None:
-    faulty.set_faults([{"route": route, "kind": "http_503", "retry_after": 0}])
+    emu.set_faults([{"route": route, "kind": "http_503", "retry_after": 0}])
     with pytest.raises(ServiceNotAvailable) as e:
         call(fc)
     assert e.value.http_status == 503
-    assert fired(faulty) == [1]
+    assert fired(emu) == [1]
 
 
 def test_read_timeout_on_a_stalled_server(raw_server: Any) -> None:
     server = raw_server(lambda conn, request: time.sleep(3))
     client = Client("pk", "sk", api_url=f"{server.url}/api/v1", timeout=(2, 0.5), retries=3)
-    t0 = time.monotonic()
     with pytest.raises(RequestTimeout, match="read timeout"):
         client.list_files()
-    assert time.monotonic() - t0 < 1.5  # read timeouts are not retried
-    assert server.connections == 1
+    assert server.connections == 1  # read timeouts are not retried
 
 
-def test_emulator_latency_becomes_a_timeout(faulty: Emulator) -> None:
-    faulty.set_faults([{"route": "files_get", "kind": "latency", "latency_ms": 2000}])
-    with faulty.client(timeout=(2, 0.3)) as client, pytest.raises(RequestTimeout):
+def test_emulator_latency_becomes_a_timeout(emu: Emulator) -> None:
+    emu.set_faults([{"route": "files_get", "kind": "latency", "latency_ms": 2000}])
+    with emu.client(timeout=(2, 0.3)) as client, pytest.raises(RequestTimeout):
         client.list_files()
-    faulty.clear_faults()
 
 
 def test_connection_refused_is_retried_then_typed() -> None:
@@ -353,25 +349,35 @@ def test_connection_refused_is_retried_then_typed() -> None:
 # --------------------------------------------------------------------------- uploads
 
 
-def test_progress_contract(faulty: Emulator, fc: Client, tmp_path: Path) -> None:
+def test_progress_contract(emu: Emulator, fc: Client, tmp_path: Path) -> None:
     big = tmp_path / "big.webm"
     with big.open("wb") as f:
         f.truncate(48 * 1024 * 1024)
-    calls: list[tuple[int, int, float]] = []
-    t0 = time.monotonic()
-    code = fc.upload(big, on_progress=lambda s, t: calls.append((s, t, time.monotonic())))
-    elapsed = time.monotonic() - t0
+    calls: list[tuple[int, int]] = []
+    code = fc.upload(big, on_progress=lambda s, t: calls.append((s, t)))
     assert code in fc.list_files(fc.list_files().last_page).codes
     total = big.stat().st_size
-    assert calls[-1][:2] == (total, total)
-    assert [c[:2] for c in calls].count((total, total)) == 1
-    sent = [s for s, _, _ in calls]
+    assert calls[-1] == (total, total)
+    assert calls.count((total, total)) == 1
+    sent = [s for s, _ in calls]
     assert sent == sorted(sent)
     assert len(set(sent)) == len(sent)
-    assert {t for _, t, _ in calls} == {total}
-    assert len(calls) <= elapsed * 10 + 2  # throttled to about ten a second
-    gaps = [b[2] - a[2] for a, b in itertools.pairwise(calls[:-1])]
-    assert all(g >= 0.09 for g in gaps)
+    assert {t for _, t in calls} == {total}
+
+
+def test_progress_is_throttled_to_ten_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stated on a clock the test moves: what is reported at each moment, whatever the load."""
+    clock = FakeClock()
+    monkeypatch.setattr(_multipart, "time", clock.module())
+    calls: list[tuple[int, int]] = []
+    throttle = _multipart.ProgressThrottle(lambda s, t: calls.append((s, t)), total=1000)
+    for sent in range(0, 1000, 10):  # a chunk every 62.5 ms: every other one is reported
+        throttle.update(sent)
+        clock.advance(0.0625)
+    throttle.update(1000)  # never (total, total) before finish()
+    throttle.finish()
+    throttle.finish()
+    assert calls == [*((s, 1000) for s in range(0, 1000, 20)), (999, 1000), (1000, 1000)]
 
 
 def test_local_file_errors_come_before_any_request(tmp_path: Path) -> None:
@@ -394,7 +400,7 @@ def test_local_file_errors_come_before_any_request(tmp_path: Path) -> None:
             client.upload(locked)
 
 
-def test_upload_remote(faulty: Emulator, fc: Client, tmp_path: Path) -> None:
+def test_upload_remote(emu: Emulator, fc: Client, tmp_path: Path) -> None:
     import functools
     import http.server
 
@@ -415,14 +421,14 @@ def test_upload_remote(faulty: Emulator, fc: Client, tmp_path: Path) -> None:
     assert [p for p, _ in calls] == sorted({p for p, _ in calls})
 
 
-def test_a_progress_poll_has_its_own_short_timeout(faulty: Emulator, fc: Client) -> None:
+def test_a_progress_poll_has_its_own_short_timeout(emu: Emulator, fc: Client) -> None:
     """A poll the upload server leaves hanging is given up after ``timeout``, so the next one
     can go (``upload_remote`` polls this way), while other calls keep the client's timeout."""
     ticket = fc.initiate_upload()
-    faulty.set_faults([{"route": "progress", "kind": "latency", "latency_ms": 3000}])
+    emu.set_faults([{"route": "progress", "kind": "latency", "latency_ms": 3000}])
     with pytest.raises(RequestTimeout, match=r"sent no reply within 0\.2 s"):
         fc.upload_progress(ticket, timeout=0.2)
-    faulty.clear_faults()
+    emu.clear_faults()
     assert fc.upload_progress(ticket, timeout=0.2) == 0.0
 
 
@@ -463,7 +469,7 @@ def test_typed_errors_and_validation(emulator: Emulator) -> None:
             client.thumbnail_image(code, size=0)
 
 
-def test_concurrent_calls_from_threads(faulty: Emulator, fc: Client) -> None:
+def test_concurrent_calls_from_threads(emu: Emulator, fc: Client) -> None:
     codes = [fc.upload(io.BytesIO(bytes([i]))) for i in range(3)]
     with ThreadPoolExecutor(16) as pool:
         pages = list(pool.map(lambda _: fc.list_files(), range(64)))

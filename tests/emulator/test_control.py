@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -30,16 +30,9 @@ ME, MY_KEY = "me", "my-private-key"
 YOU, YOUR_KEY = "you", "your-private-key"
 
 
-@pytest.fixture(scope="module")
-def manual() -> Iterator[Emulator]:
-    with Emulator(accounts={ME: MY_KEY, YOU: YOUR_KEY}, conversions="manual") as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
-def fast() -> Iterator[Emulator]:
-    with Emulator(accounts={ME: MY_KEY}, conversions="fast") as emu:
-        yield emu
+# The emulators these tests need, from the plugin's sv_emulator_isolated (the ``emu`` fixture).
+FAST = pytest.mark.sv_emulator(accounts={ME: MY_KEY}, conversions="fast")
+MANUAL = pytest.mark.sv_emulator(accounts={ME: MY_KEY, YOU: YOUR_KEY}, conversions="manual")
 
 
 def control(emu: Emulator, verb: str, route: str, **kwargs: Any) -> requests.Response:
@@ -54,21 +47,22 @@ def converted(api: EmulatorAPI, content: bytes = b"any bytes at all", **flags: A
 
 
 # ---------------------------------------------------------------------------- reset
-def test_reset_forgets_files_tickets_conversions_and_faults(fast: Emulator) -> None:
-    api = EmulatorAPI(fast, ME)
+@FAST
+def test_reset_forgets_files_tickets_conversions_and_faults(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
     code = converted(api)
     ticket = api.initiate()
-    thumbs = requests.get(f"{fast.thumbnail_url}/{code}/json/list", timeout=10).json()
+    thumbs = requests.get(f"{emu.thumbnail_url}/{code}/json/list", timeout=10).json()
     media = api.info(code)["streams"]["mp4"][0]["file"]
-    fast.set_faults(["thumbnail:latency:ms=1"])
+    emu.set_faults(["thumbnail:latency:ms=1"])
 
-    removed = control(fast, "POST", "reset").json()
+    removed = control(emu, "POST", "reset").json()
     assert removed["status"] == "success"
     assert removed["removed"]["files"] >= 1
     assert removed["removed"]["tickets"] >= 2
     assert api.info(code)["error"] == 404
     assert api.call("GET", "me/files", "files", "get").json()["codes"] == []
-    assert requests.get(f"{fast.thumbnail_url}/{code}/json/list", timeout=10).status_code == 404
+    assert requests.get(f"{emu.thumbnail_url}/{code}/json/list", timeout=10).status_code == 404
     assert requests.get(media, timeout=10).status_code == 404
     assert thumbs  # there was something to forget
     late = requests.post(
@@ -78,14 +72,14 @@ def test_reset_forgets_files_tickets_conversions_and_faults(fast: Emulator) -> N
         timeout=30,
     ).json()
     assert late["error"] == 10000
-    assert control(fast, "GET", "faults").json()["rules"] == []
-    assert control(fast, "GET", "conversions").json()["conversions"] == []
-    assert fast.data_dir is not None
-    assert not any((fast.data_dir / "files").iterdir())
+    assert control(emu, "GET", "faults").json()["rules"] == []
+    assert control(emu, "GET", "conversions").json()["conversions"] == []
+    assert emu.data_dir is not None
+    assert not any((emu.data_dir / "files").iterdir())
     # accounts kept: a signed call still works and new files start from nothing
     assert api.call("GET", "me/files", "files", "get").json()["status"] == "success"
     assert api.upload(b"after") in api.call("GET", "me/files", "files", "get").json()["codes"]
-    assert fast.reset()["files"] == 1
+    assert emu.reset()["files"] == 1
 
 
 def test_reset_with_accounts_drops_those_not_given_at_start(tmp_path: Path) -> None:
@@ -108,8 +102,9 @@ def test_reset_with_accounts_drops_those_not_given_at_start(tmp_path: Path) -> N
         assert EmulatorAPI(emu, ME).call("GET", "me/files", "files", "get").json()["codes"] == []
 
 
-def test_requests_during_resets_see_the_old_world_or_the_new_never_a_5xx(fast: Emulator) -> None:
-    api = EmulatorAPI(fast, ME)
+@FAST
+def test_requests_during_resets_see_the_old_world_or_the_new_never_a_5xx(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
     stop = threading.Event()
     answers: list[tuple[str, int, Any]] = []
     lock = threading.Lock()
@@ -156,7 +151,7 @@ def test_requests_during_resets_see_the_old_world_or_the_new_never_a_5xx(fast: E
             while not all(n > before[k] for k, n in served().items()):
                 assert time.monotonic() < deadline, served()
                 time.sleep(0.01)
-            assert control(fast, "POST", "reset").status_code == 200
+            assert control(emu, "POST", "reset").status_code == 200
     finally:
         stop.set()
         for t in threads:
@@ -195,28 +190,29 @@ def _json(r: requests.Response) -> Any:
 
 
 # ---------------------------------------------------------------------------- manual
-def test_manual_conversions_wait_until_told(manual: Emulator) -> None:
-    api = EmulatorAPI(manual, ME)
+@MANUAL
+def test_manual_conversions_wait_until_told(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
     code = api.upload(b"whatever")
     assert api.convert(code)["status"] == "success"
     waiting = api.info(code)
     assert waiting["error"] == 100030
     assert waiting["progress"] == 0
-    listed = {c["code"]: c for c in manual.list_conversions()}
+    listed = {c["code"]: c for c in emu.list_conversions()}
     assert listed[code]["state"] == "queued"
     assert listed[code]["owner"] == ME
 
-    r = control(manual, "POST", f"conversions/{code}", json={"progress": 40})
+    r = control(emu, "POST", f"conversions/{code}", json={"progress": 40})
     assert r.json()["conversion"]["state"] == "converting"
     during = api.info(code)
     assert during["error"] == 100030
     assert during["progress"] == 40
     assert "in progress (40%)" in during["message"]
     assert api.convert(code)["error"] == 100031
-    listed = {c["code"]: c for c in control(manual, "GET", "conversions").json()["conversions"]}
+    listed = {c["code"]: c for c in control(emu, "GET", "conversions").json()["conversions"]}
     assert listed[code]["progress"] == 40
 
-    done = control(manual, "POST", f"conversions/{code}", json={"state": "ready"}).json()
+    done = control(emu, "POST", f"conversions/{code}", json={"state": "ready"}).json()
     assert done["conversion"]["state"] == "ready"
     info = api.info(code)
     assert info["status"] == "success"
@@ -224,16 +220,17 @@ def test_manual_conversions_wait_until_told(manual: Emulator) -> None:
     assert api.convert(code)["error"] == 100031
 
 
-def test_manual_failure_answers_10001_with_the_reason(manual: Emulator) -> None:
-    api = EmulatorAPI(manual, ME)
+@MANUAL
+def test_manual_failure_answers_10001_with_the_reason(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
     code = api.upload(b"whatever")
     api.convert(code)
-    changed = manual.set_conversion(code, state="failed", reason="not a video: it is a text file")
+    changed = emu.set_conversion(code, state="failed", reason="not a video: it is a text file")
     assert changed["state"] == "failed"
     body = api.info(code)
     assert body["error"] == 10001
     assert "not a video: it is a text file" in body["message"]
-    again = control(manual, "POST", f"conversions/{code}", json={"state": "ready"}).json()
+    again = control(emu, "POST", f"conversions/{code}", json={"state": "ready"}).json()
     assert again["error"] == 1000  # nothing waits any more
 
 
@@ -251,37 +248,37 @@ def test_manual_failure_answers_10001_with_the_reason(manual: Emulator) -> None:
         ({}, 1000),
     ],
 )
-def test_manual_control_refuses_bad_bodies(manual: Emulator, body: Any, error: int) -> None:
-    api = EmulatorAPI(manual, ME)
+@MANUAL
+def test_manual_control_refuses_bad_bodies(emu: Emulator, body: Any, error: int) -> None:
+    api = EmulatorAPI(emu, ME)
     code = api.upload(b"whatever")
     api.convert(code)
-    r = control(manual, "POST", f"conversions/{code}", json=body)
+    r = control(emu, "POST", f"conversions/{code}", json=body)
     assert r.json()["error"] == error
     assert api.info(code)["progress"] == 0  # unchanged
 
 
-def test_manual_control_of_unknown_or_unrequested_files(manual: Emulator) -> None:
-    api = EmulatorAPI(manual, ME)
-    assert (
-        control(manual, "POST", "conversions/1-NOPE00", json={"progress": 1}).json()["error"] == 404
-    )
+@MANUAL
+def test_manual_control_of_unknown_or_unrequested_files(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
+    assert control(emu, "POST", "conversions/1-NOPE00", json={"progress": 1}).json()["error"] == 404
     code = api.upload(b"not asked to convert")
-    assert (
-        control(manual, "POST", f"conversions/{code}", json={"progress": 1}).json()["error"] == 1000
-    )
-    assert control(manual, "POST", f"conversions/{code}", data=b"{not json").json()["error"] == 1000
+    assert control(emu, "POST", f"conversions/{code}", json={"progress": 1}).json()["error"] == 1000
+    assert control(emu, "POST", f"conversions/{code}", data=b"{not json").json()["error"] == 1000
 
 
-def test_set_conversion_needs_manual_mode(fast: Emulator) -> None:
-    code = EmulatorAPI(fast, ME).upload(b"x")
-    r = control(fast, "POST", f"conversions/{code}", json={"progress": 10})
+@FAST
+def test_set_conversion_needs_manual_mode(emu: Emulator) -> None:
+    code = EmulatorAPI(emu, ME).upload(b"x")
+    r = control(emu, "POST", f"conversions/{code}", json={"progress": 10})
     assert r.json()["error"] == 1000
     assert "not manual" in r.json()["message"]
 
 
 # ---------------------------------------------------------------------------- fast
-def test_fast_outputs_are_valid_media(fast: Emulator, tmp_path: Path) -> None:
-    api = EmulatorAPI(fast, ME)
+@FAST
+def test_fast_outputs_are_valid_media(emu: Emulator, tmp_path: Path) -> None:
+    api = EmulatorAPI(emu, ME)
     code = converted(api, b"not even a video")
     info = api.info(code)
     assert set(info) == {"status", "extension", "playtime", "thumbnail", "streams"}
@@ -294,19 +291,20 @@ def test_fast_outputs_are_valid_media(fast: Emulator, tmp_path: Path) -> None:
             frames = list(container.decode(video=0))
         assert frames
         assert frames[0].height == int(rendition["label"])
-    listing = requests.get(f"{fast.thumbnail_url}/{code}/json/list", timeout=10).json()
+    listing = requests.get(f"{emu.thumbnail_url}/{code}/json/list", timeout=10).json()
     assert len(listing) == 15
     for key, name in listing.items():
         height = int(key.split(".")[0])
         assert name.startswith(f"{code}_{height}_")
-        jpeg = requests.get(f"{fast.thumbnail_url}/{code}/exact/{name}", timeout=10).content
+        jpeg = requests.get(f"{emu.thumbnail_url}/{code}/exact/{name}", timeout=10).content
         with Image.open(io.BytesIO(jpeg)) as image:
             assert image.format == "JPEG"
             assert image.height == height
 
 
-def test_fast_hls_lists_segments_that_exist(fast: Emulator) -> None:
-    api = EmulatorAPI(fast, ME)
+@FAST
+def test_fast_hls_lists_segments_that_exist(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
     info = api.info(converted(api))
     master_url = info["streams"]["hls"]["file"]
     variants = _uris(requests.get(master_url, timeout=10).text)
@@ -321,8 +319,9 @@ def test_fast_hls_lists_segments_that_exist(fast: Emulator) -> None:
             assert r.content[:1] == b"\x47"  # MPEG-TS sync byte
 
 
-def test_fast_dash_manifest_parses(fast: Emulator) -> None:
-    api = EmulatorAPI(fast, ME)
+@FAST
+def test_fast_dash_manifest_parses(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
     mpd_url = api.info(converted(api))["streams"]["mpd"]["file"]
     root = ElementTree.fromstring(requests.get(mpd_url, timeout=10).content)
     ns = {"m": "urn:mpeg:dash:schema:mpd:2011"}
@@ -332,8 +331,9 @@ def test_fast_dash_manifest_parses(fast: Emulator) -> None:
     assert requests.get(init, timeout=10).status_code == 200
 
 
-def test_fast_honours_sd_only_and_mp4_only(fast: Emulator) -> None:
-    api = EmulatorAPI(fast, ME)
+@FAST
+def test_fast_honours_sd_only_and_mp4_only(emu: Emulator) -> None:
+    api = EmulatorAPI(emu, ME)
     sd = api.info(converted(api, convert_sd_only=True))
     assert [r["label"] for r in sd["streams"]["mp4"]] == ["360", "480"]
     master = requests.get(sd["streams"]["hls"]["file"], timeout=10).text
@@ -424,8 +424,8 @@ import time
 from sv_widgets.emulator import EmulatorProcess
 emu = EmulatorProcess(accounts={"me": "my-private-key"}, options=["--conversions", "fast"])
 emu.start()
-print(emu.pid, emu.api_url, flush=True)
-try:
+try:  # the line is printed inside: an interrupt right after it is still this one's
+    print(emu.pid, emu.api_url, flush=True)
     time.sleep(600)
 except KeyboardInterrupt:
     print("interrupted; the emulator answers:", len(emu.client().list_files().codes), flush=True)

@@ -4,7 +4,6 @@ and an API that stays responsive while the workers are busy."""
 from __future__ import annotations
 
 import io
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -95,17 +94,18 @@ def test_api_stays_responsive_during_conversions(
     codes = [api.upload(clip) for _ in range(2)]
     for code in codes:
         api.convert(code)
-    worst = 0.0
-    stop = threading.Event()
-    while not stop.is_set():
-        start = time.monotonic()
+    answered_while_converting = 0
+    while True:
+        converting = [api.info(c).get("error") == 100030 for c in codes]
         r = requests.get(f"{emulator.upload_url}/progress?ref=x", timeout=10)
-        worst = max(worst, time.monotonic() - start)
         assert r.text == "0"
-        if all(api.info(c).get("error") != 100030 for c in codes):
-            stop.set()
+        if not any(converting):
+            break
+        if all(converting) and all(api.info(c).get("error") == 100030 for c in codes):
+            answered_while_converting += 1  # both were converting before and after it
         time.sleep(0.05)
-    assert worst < 0.5, f"the API took {worst:.2f} s to answer during conversions"
+    # an API held up by the workers would answer only once they had finished
+    assert answered_while_converting >= 3, answered_while_converting
     for code in codes:
         info = api.info(code)
         assert [r["label"] for r in info["streams"]["mp4"]] == ["360", "480", "720"]

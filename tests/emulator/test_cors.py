@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,16 +19,7 @@ from tests.helpers.api import EmulatorAPI
 ORIGIN = "https://some-wordpress-site.example"
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator(accounts={"me": "my-key"}, conversions="fast") as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def closed() -> Iterator[Emulator]:
-    with Emulator(accounts={"me": "my-key"}, cors=False) as emulator:
-        yield emulator
+pytestmark = pytest.mark.sv_emulator(accounts={"me": "my-key"}, conversions="fast")
 
 
 def _preflight(url: str, method: str = "POST") -> requests.Response:
@@ -139,11 +130,12 @@ def test_media_is_shareable_with_ranges(emu: Emulator) -> None:
     assert missing.headers["access-control-allow-origin"] == "*"  # the player can read why
 
 
-def test_cors_off_refuses_cross_origin_uploads(closed: Emulator) -> None:
-    preflight = _preflight(closed.upload_url)
+@pytest.mark.sv_emulator(cors=False)
+def test_cors_off_refuses_cross_origin_uploads(emu: Emulator) -> None:
+    preflight = _preflight(emu.upload_url)
     assert preflight.status_code >= 400
     assert "access-control-allow-origin" not in preflight.headers
-    api = EmulatorAPI(closed, "me")
+    api = EmulatorAPI(emu, "me")
     ticket = api.initiate()
     reply = requests.post(
         ticket["server"],

@@ -125,24 +125,25 @@ def test_drop_closes_without_an_answer(sv_emulator: Emulator) -> None:
 
 
 def test_latency_does_not_block_other_requests(sv_emulator: Emulator) -> None:
-    sv_emulator.set_faults(["progress:latency:ms=1500"])
-    slow: list[float] = []
+    """Three delayed requests are in the emulator (the rule fired for each) when another one
+    is sent; that one is answered first, and the delayed ones after it."""
+    sv_emulator.set_faults(["progress:latency:ms=3000"])
+    answered: list[str] = []
 
     def call() -> None:
-        start = time.monotonic()
-        requests.get(f"{sv_emulator.upload_url}/progress?ref=x", timeout=10)
-        slow.append(time.monotonic() - start)
+        requests.get(f"{sv_emulator.upload_url}/progress?ref=x", timeout=30)
+        answered.append("delayed")
 
     threads = [threading.Thread(target=call) for _ in range(3)]
     for t in threads:
         t.start()
+    assert wait_for(lambda: sv_emulator.faults.to_json()[0]["fired"] == 3)
     r = requests.get(f"{sv_emulator.api_url}/me/files", timeout=10)
+    answered.append("other")
     assert r.json()["error"] == 401
-    assert len(slow) < 3  # answered while the delayed ones still waited
     for t in threads:
         t.join()
-    assert len(slow) == 3
-    assert all(s >= 1.5 for s in slow)
+    assert answered == ["other", "delayed", "delayed", "delayed"]
 
 
 def test_stall_holds_a_request_until_it_is_released(sv_emulator: Emulator) -> None:
@@ -167,9 +168,7 @@ def test_stall_holds_a_request_until_it_is_released(sv_emulator: Emulator) -> No
 
 def test_a_stall_with_a_limit_goes_on_by_itself(sv_emulator: Emulator) -> None:
     sv_emulator.set_faults(["progress:stall:ms=300"])
-    start = time.monotonic()
     assert requests.get(f"{sv_emulator.upload_url}/progress?ref=x", timeout=30).text == "0"
-    assert time.monotonic() - start >= 0.3
     assert sv_emulator.faults.to_json()[0]["fired"] == 1  # still there: it let go by its limit
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,25 +81,25 @@ class FakeConverter:
         return out
 
 
-@pytest.fixture(scope="module")
-def fake() -> FakeConverter:
-    return FakeConverter()
-
-
-@pytest.fixture(scope="module")
-def fast_emulator(fake: FakeConverter) -> Iterator[Emulator]:
-    with Emulator(accounts={"me": "my-key", "you": "your-key"}, converter=fake) as emu:
-        yield emu
+FAKE = FakeConverter()
+pytestmark = pytest.mark.sv_emulator(accounts={"me": "my-key", "you": "your-key"}, converter=FAKE)
 
 
 @pytest.fixture
-def api(fast_emulator: Emulator) -> EmulatorAPI:
-    return EmulatorAPI(fast_emulator, "me")
+def fake() -> FakeConverter:
+    """The converter of this module's emulator (``emu``), its gate open."""
+    FAKE.gate.set()
+    return FAKE
 
 
-@pytest.fixture(scope="module")
-def ready(fast_emulator: Emulator) -> str:
-    api = EmulatorAPI(fast_emulator, "me")
+@pytest.fixture
+def api(emu: Emulator) -> EmulatorAPI:
+    return EmulatorAPI(emu, "me")
+
+
+@pytest.fixture
+def ready(api: EmulatorAPI, fake: FakeConverter) -> str:
+    """A converted file (the emulator is reset before every test)."""
     code = api.upload(b"video bytes", name="holiday.AVI")
     assert api.convert(code)["status"] == "success"
     assert api.wait_ready(code)["status"] == "success"
@@ -135,14 +135,14 @@ def test_failed_conversion_is_10001_with_reason(api: EmulatorAPI) -> None:
     assert "not a video: no video stream found" in body["message"]
 
 
-def test_file_info(api: EmulatorAPI, ready: str, fast_emulator: Emulator) -> None:
+def test_file_info(api: EmulatorAPI, ready: str, emu: Emulator) -> None:
     info = api.info(ready)
-    base = f"{fast_emulator.base_url}/media/{ready}"
+    base = f"{emu.base_url}/media/{ready}"
     assert info == {
         "status": "success",
         "extension": "avi",
         "playtime": 3.0,
-        "thumbnail": f"{fast_emulator.thumbnail_url}/{ready}/exact/{ready}_720_03.jpg",
+        "thumbnail": f"{emu.thumbnail_url}/{ready}/exact/{ready}_720_03.jpg",
         "streams": {
             "mp4": [{"file": f"{base}/mp4/{h}.mp4", "label": str(h)} for h in (360, 480, 720)],
             "webm": [{"file": f"{base}/webm/{h}.webm", "label": str(h)} for h in (360, 480, 720)],
@@ -163,10 +163,8 @@ def test_flags_reach_the_converter(api: EmulatorAPI, fake: FakeConverter) -> Non
     assert [r["label"] for r in info["streams"]["mp4"]] == ["360", "480"]
 
 
-def test_thumbnail_list_order_and_selection(
-    api: EmulatorAPI, fast_emulator: Emulator, ready: str
-) -> None:
-    url = f"{fast_emulator.thumbnail_url}/{ready}/json/list"
+def test_thumbnail_list_order_and_selection(api: EmulatorAPI, emu: Emulator, ready: str) -> None:
+    url = f"{emu.thumbnail_url}/{ready}/json/list"
     listing = requests.get(url, timeout=10).json()
     keys = list(listing)
     assert keys[:6] == ["720.05", "720.04", "720.03.selected", "720.02", "720.01", "480.05"]
@@ -193,14 +191,14 @@ def test_thumbnail_list_order_and_selection(
     assert r.json()["error"] == 403
 
 
-def test_exact_thumbnail(fast_emulator: Emulator, ready: str) -> None:
-    r = requests.get(f"{fast_emulator.thumbnail_url}/{ready}/exact/{ready}_480_04.jpg", timeout=10)
+def test_exact_thumbnail(emu: Emulator, ready: str) -> None:
+    r = requests.get(f"{emu.thumbnail_url}/{ready}/exact/{ready}_480_04.jpg", timeout=10)
     assert r.headers["content-type"] == "image/jpeg"
     assert Image.open(io.BytesIO(r.content)).size == (853, 480)
 
 
-def test_media_range_requests(fast_emulator: Emulator, ready: str) -> None:
-    url = f"{fast_emulator.base_url}/media/{ready}/mp4/360.mp4"
+def test_media_range_requests(emu: Emulator, ready: str) -> None:
+    url = f"{emu.base_url}/media/{ready}/mp4/360.mp4"
     whole = requests.get(url, timeout=10)
     assert whole.headers["content-type"] == "video/mp4"
     assert whole.headers["accept-ranges"] == "bytes"
@@ -228,8 +226,8 @@ def test_media_range_requests(fast_emulator: Emulator, ready: str) -> None:
         ("webm/360.webm", "video/webm"),
     ],
 )
-def test_media_content_types(fast_emulator: Emulator, ready: str, path: str, ctype: str) -> None:
-    r = requests.get(f"{fast_emulator.base_url}/media/{ready}/{path}", timeout=10)
+def test_media_content_types(emu: Emulator, ready: str, path: str, ctype: str) -> None:
+    r = requests.get(f"{emu.base_url}/media/{ready}/{path}", timeout=10)
     assert r.status_code == 200
     assert r.headers["content-type"].split(";")[0] == ctype
 
@@ -252,14 +250,14 @@ def test_media_content_types(fast_emulator: Emulator, ready: str, path: str, cty
         "thumbnail/{code}/300/..%5c..%5csource.avi",
     ],
 )
-def test_traversal_is_404(fast_emulator: Emulator, ready: str, tail: str) -> None:
-    r = requests.get(f"{fast_emulator.base_url}/{tail.format(code=ready)}", timeout=10)
+def test_traversal_is_404(emu: Emulator, ready: str, tail: str) -> None:
+    r = requests.get(f"{emu.base_url}/{tail.format(code=ready)}", timeout=10)
     assert r.status_code in (404, 400)
     assert r.json()["status"] == "error"
     assert b"video bytes" not in r.content
 
 
-def test_routes_for_unknown_or_unconverted_codes(api: EmulatorAPI, fast_emulator: Emulator) -> None:
+def test_routes_for_unknown_or_unconverted_codes(api: EmulatorAPI, emu: Emulator) -> None:
     code = api.upload(b"video")
     for path in (
         f"thumbnail/{code}/json/list",
@@ -267,12 +265,12 @@ def test_routes_for_unknown_or_unconverted_codes(api: EmulatorAPI, fast_emulator
         f"media/{code}/mp4/720.mp4",
         "thumbnail/1-AAAAAA/json/list",
     ):
-        r = requests.get(f"{fast_emulator.base_url}/{path}", timeout=10)
+        r = requests.get(f"{emu.base_url}/{path}", timeout=10)
         assert r.status_code == 404
         assert r.json()["error"] == 404
 
 
-def test_deleted_files_vanish_everywhere(api: EmulatorAPI, fast_emulator: Emulator) -> None:
+def test_deleted_files_vanish_everywhere(api: EmulatorAPI, emu: Emulator) -> None:
     code = api.upload(b"video")
     api.convert(code)
     info = api.wait_ready(code)
@@ -281,7 +279,7 @@ def test_deleted_files_vanish_everywhere(api: EmulatorAPI, fast_emulator: Emulat
     r = api.call("DELETE", "me/files", "files", "delete", codes=[code])
     assert r.json() == {"status": "success"}
     assert requests.get(media, timeout=10).status_code == 404
-    r = requests.get(f"{fast_emulator.thumbnail_url}/{code}/json/list", timeout=10)
+    r = requests.get(f"{emu.thumbnail_url}/{code}/json/list", timeout=10)
     assert r.status_code == 404
     assert api.info(code)["error"] == 404
 

@@ -6,7 +6,6 @@ import dataclasses
 import io
 import re
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
@@ -420,10 +419,8 @@ def test_a_failing_encoder_stops_the_conversion_without_hanging(
     )
     # x264 cannot open an odd-sized 4:2:0 picture: the encoder thread fails on its first frame.
     bad = dataclasses.replace(good, path=tmp_path / "bad.mp4", width=641, height=361)
-    started = time.monotonic()
     with pytest.raises(EncoderError, match=r"bad\.mp4"):
         transcode(clips["normal"], [good, bad], rotation=0, expected_duration=1.6)
-    assert time.monotonic() - started < 30
     assert not [t for t in threading.enumerate() if t.name.startswith("encode-")]
 
 

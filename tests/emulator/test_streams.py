@@ -21,14 +21,12 @@ from tests.helpers.api import EmulatorAPI
 MPD_NS = {"m": "urn:mpeg:dash:schema:mpd:2011"}
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator(accounts={"me": "my-key"}, conversions="fast") as emulator:
-        yield emulator
+pytestmark = pytest.mark.sv_emulator(accounts={"me": "my-key"}, conversions="fast")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def info(emu: Emulator) -> dict[str, Any]:
+    """A converted file's ``/me/file`` answer (the emulator is reset before every test)."""
     api = EmulatorAPI(emu, "me")
     code = api.upload(b"anything")
     api.convert(code)
@@ -63,7 +61,7 @@ class _PrefixProxy(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def proxied(emu: Emulator) -> Iterator[str]:
     """A proxy's base URL standing for the emulator's ``base_url`` under a path prefix."""
     handler = type("Proxy", (_PrefixProxy,), {"target": emu.base_url, "prefix": "/user/me/proxy/1"})

@@ -47,11 +47,11 @@ def ip() -> InteractiveShell:
     return InteractiveShell.instance(config=config)
 
 
-@pytest.fixture(scope="module")
-def service() -> Iterator[Emulator]:
-    """An emulator of our own: a clean listing, and an account with the marker key."""
-    with Emulator(accounts={PUBLIC: MARKER, "someone-else": "other-secret-1"}) as emu:
-        yield emu
+# The emulator behind ``emu``: a clean listing (reset before every test) and an account with
+# the marker key.
+pytestmark = pytest.mark.sv_emulator(accounts={PUBLIC: MARKER, "someone-else": "other-secret-1"})
+#: ``manual_env``'s emulator: conversions wait to be told ("converting" is a state, not a race).
+MANUAL = pytest.mark.sv_emulator(accounts={PUBLIC: MARKER}, conversions="manual")
 
 
 @pytest.fixture
@@ -66,13 +66,13 @@ def sv(ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture
-def env(sv: Any, service: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """Credentials from the environment, pointing at ``service``."""
+def env(sv: Any, emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Credentials from the environment, pointing at ``emu``."""
     monkeypatch.setenv("SV_PUBLIC_KEY", PUBLIC)
     monkeypatch.setenv("SV_PRIVATE_KEY", MARKER)
-    monkeypatch.setenv("SV_API_URL", service.api_url)
-    monkeypatch.setenv("SV_THUMBNAIL_URL", service.thumbnail_url)
-    return service
+    monkeypatch.setenv("SV_API_URL", emu.api_url)
+    monkeypatch.setenv("SV_THUMBNAIL_URL", emu.thumbnail_url)
+    return emu
 
 
 @pytest.fixture
@@ -515,23 +515,18 @@ def test_demo_mode_end_to_end(sv: Any, ip: InteractiveShell, sample_clip: Path) 
 
 
 # -- as a person uses them ----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def manual() -> Iterator[Emulator]:
-    """An emulator whose conversions wait to be told: "converting" is a state, not a race."""
-    with Emulator(accounts={PUBLIC: MARKER}, conversions="manual") as emu:
-        yield emu
-
-
 @pytest.fixture
-def manual_env(sv: Any, manual: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+def manual_env(sv: Any, emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Credentials from the environment, pointing at ``emu`` (mark the test ``@MANUAL``)."""
+    assert emu.conversions == "manual", "a test that takes manual_env is marked @MANUAL"
     for name, value in (
         ("SV_PUBLIC_KEY", PUBLIC),
         ("SV_PRIVATE_KEY", MARKER),
-        ("SV_API_URL", manual.api_url),
-        ("SV_THUMBNAIL_URL", manual.thumbnail_url),
+        ("SV_API_URL", emu.api_url),
+        ("SV_THUMBNAIL_URL", emu.thumbnail_url),
     ):
         monkeypatch.setenv(name, value)
-    return manual
+    return emu
 
 
 @pytest.mark.parametrize(
@@ -595,6 +590,7 @@ def test_an_unknown_code_is_one_line_on_every_magic_and_draws_nothing(
     assert cap.outputs == []  # nothing drawn before the error
 
 
+@MANUAL
 @pytest.mark.parametrize("magic", ["sv_thumbnails", "sv_play"])
 def test_an_unconverted_code_says_what_to_do(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path, magic: str
@@ -610,6 +606,7 @@ def test_an_unconverted_code_says_what_to_do(
         ip.run_line_magic(magic, code)
 
 
+@MANUAL
 def test_sv_convert_follows_the_conversion_like_an_upload(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -622,6 +619,7 @@ def test_sv_convert_follows_the_conversion_like_an_upload(
         ip.run_line_magic("sv_convert", code)
 
 
+@MANUAL
 def test_sv_convert_waits_and_reports_ready(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -657,6 +655,7 @@ def test_sv_client_is_the_client_the_magics_use(sv: Any, ip: InteractiveShell) -
     assert client.list_files().codes == ()
 
 
+@MANUAL
 def test_text_mode_prints_finished_results(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -684,6 +683,7 @@ def test_text_mode_prints_finished_results(
     assert "http://" in repr(links)
 
 
+@MANUAL
 def test_finished_widgets_read_finished(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -717,6 +717,7 @@ def conversion_requested(emu: Emulator, upload: Any, not_this: str = "") -> str:
         time.sleep(0.02)
 
 
+@MANUAL
 def test_retry_replaces_a_file_whose_conversion_failed(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -772,6 +773,7 @@ def test_help_is_plain_and_returns_nothing(sv: Any, ip: InteractiveShell) -> Non
     assert "no path" in cap.stdout.lower() or "my clip.mp4" in cap.stdout
 
 
+@MANUAL
 def test_an_unknown_rendition_is_refused_naming_those_there_are(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -782,6 +784,7 @@ def test_an_unknown_rendition_is_refused_naming_those_there_are(
         ip.run_line_magic("sv_play", f"{code} --rendition 999")
 
 
+@MANUAL
 def test_a_format_the_file_lacks_is_refused_naming_those_it_has(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:

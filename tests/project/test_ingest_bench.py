@@ -1,4 +1,4 @@
-"""The ingest benchmark runs end to end (curl -> emulator subprocess) within its budgets."""
+"""The ingest benchmark runs end to end (curl -> emulator subprocess) with flat memory."""
 
 from __future__ import annotations
 
@@ -24,5 +24,4 @@ def test_ingest_smoke_keeps_memory_flat() -> None:
     result = bench.run(256 * 1024 * 1024)
     assert result["size_bytes"] == 256 * 1024 * 1024
     # Memory must not grow with the upload: far below the 256 MiB uploaded.
-    assert result["peak_rss_mb"] < 120, result
-    assert result["mb_per_s"] > 30, result  # a loose floor: the machine is shared
+    assert result["peak_rss_mb"] < 120, result  # (its speed is a benchmark row, not a test)

@@ -31,18 +31,6 @@ CHUNK = 1000
 DATA = bytes(range(256)) * 50  # 12,800 bytes: thirteen chunks of 1000, the last one short
 
 
-@pytest.fixture
-def emu(sv_emulator_isolated: Emulator) -> Emulator:
-    return sv_emulator_isolated
-
-
-@pytest.fixture
-def client(emu: Emulator) -> Iterator[Client]:
-    c = emu.client()
-    yield c
-    c.close()
-
-
 @pytest.fixture(autouse=True)
 def _no_spooling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing a page sends is ever written to the kernel's disk: spooling would fail."""
@@ -819,10 +807,3 @@ def test_the_row_figures_are_the_upload_progress_ones() -> None:
     from sv_widgets.widgets.upload import detail_text
 
     assert detail_text(state) == "50% · 1.0 MB of 2.0 MB · 0.50 MB/s · 2 s left"
-
-
-def test_the_esm_and_css_ship_with_the_package() -> None:
-    static = Path(dropzone_module.__file__).parent / "static"
-    js = (static / "dropzone.js").read_text()
-    assert "export default { initialize, render }" in js
-    assert (static / "dropzone.css").stat().st_size > 0

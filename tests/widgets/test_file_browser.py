@@ -21,13 +21,6 @@ pytestmark = pytest.mark.sv_emulator(page_size=5)
 
 
 @pytest.fixture
-def client(sv_emulator: Emulator) -> Iterator[Client]:
-    c = sv_emulator.client()
-    yield c
-    c.close()
-
-
-@pytest.fixture
 def codes(client: Client) -> list[str]:
     """Twelve unconverted files, oldest first (three API pages of five)."""
     made = [client.upload(io.BytesIO(f"file {i}".encode()), ticket=None) for i in range(12)]
@@ -194,7 +187,7 @@ def test_details_of_an_unconverted_file(browser: FileBrowser, codes: list[str]) 
 
 @pytest.mark.sv_emulator(page_size=5, conversions="manual")
 def test_convert_action_converts_a_file_and_its_row_follows(
-    sv_emulator: Emulator, client: Client, codes: list[str]
+    emu: Emulator, client: Client, codes: list[str]
 ) -> None:
     browser = FileBrowser(client, page_size=4, poll_interval=0.05)
     assert browser.wait_idle(30)
@@ -207,7 +200,7 @@ def test_convert_action_converts_a_file_and_its_row_follows(
         assert time.monotonic() < deadline, browser._rows[0].fields
         time.sleep(0.05)
     assert not browser._rows[0].details_open  # the details of a file no longer waiting close
-    sv_emulator.set_conversion(codes[0], state="ready")
+    emu.set_conversion(codes[0], state="ready")
     while browser._rows[0].fields["duration"] == "":
         assert time.monotonic() < deadline, browser._rows[0].fields
         time.sleep(0.05)

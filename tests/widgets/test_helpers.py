@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import itertools
 import threading
 import time
 
@@ -18,8 +17,10 @@ from sv_widgets.display import (
     format_renditions,
 )
 from sv_widgets.uploads import TextProgress, UploadState
+from sv_widgets.widgets import _tasks
 from sv_widgets.widgets._cache import ThumbnailCache
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
+from tests.helpers.clock import FakeClock
 
 
 @pytest.mark.parametrize(
@@ -103,27 +104,35 @@ def test_runner_wait_idle_times_out() -> None:
     runner.shutdown()
 
 
-def test_coalescer_flushes_bursts_once_per_interval() -> None:
-    calls: list[float] = []
+def test_coalescer_flushes_bursts_once_per_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stated on a clock the test moves: the first mark flushes at once, a burst inside the
+    interval becomes one flush at the interval's end, a mark after a quiet interval is
+    flushed at once again."""
+    clock = FakeClock()
+    monkeypatch.setattr(_tasks, "time", clock.module())
+    flushes: list[float] = []
     flushed = threading.Event()
 
     def flush() -> None:
-        calls.append(time.monotonic())
+        flushes.append(clock.now)
         flushed.set()
 
     c = Coalescer(0.1, flush)
     c.mark()  # first mark after quiet: immediate, in the caller's thread
-    assert len(calls) == 1
+    assert flushes == [1000.0]
+    clock.advance(0.025)
     flushed.clear()
     for _ in range(50):
         c.mark()
-    assert flushed.wait(10)  # the burst ends in a delayed flush
-    c.flush_now()
-    count = len(calls)
-    assert 3 <= count < 52  # the burst of 50 was folded
-    # whatever the machine's load, two flushes from marks are at least an interval apart
-    gaps = [b - a for a, b in itertools.pairwise(calls[:-1])]  # the last is flush_now
-    assert all(gap >= 0.099 for gap in gaps), gaps
+    assert flushes == [1000.0]  # the burst waits for the interval's end
+    assert c._timer is not None
+    assert c._timer.interval == pytest.approx(0.075)  # scheduled for 1000.1, not later
+    assert flushed.wait(10)  # the burst ends in one delayed flush
+    assert len(flushes) == 2
+    clock.advance(1.0)
+    c.mark()  # quiet for longer than the interval: at once
+    assert len(flushes) == 3
+    assert c._timer is None
 
 
 def test_set_traits_from_many_threads_keeps_every_update() -> None:

@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +26,8 @@ STATIC = Path(__file__).parents[2] / "sv_widgets" / "widgets" / "static"
 PRIVATE = "player-private-key-0123456789"
 
 
-@pytest.fixture(scope="module")
-def fast() -> Iterator[Emulator]:
-    """Canned conversions: MP4 and WebM at 360, 480 and 720, HLS and DASH, in milliseconds."""
-    with Emulator(accounts={"player": PRIVATE}, conversions="fast") as emu:
-        yield emu
-
-
-@pytest.fixture
-def client(fast: Emulator) -> Iterator[Client]:
-    c = fast.client()
-    yield c
-    c.close()
+# Canned conversions: MP4 and WebM at 360, 480 and 720, HLS and DASH, in milliseconds.
+pytestmark = pytest.mark.sv_emulator(accounts={"player": PRIVATE}, conversions="fast")
 
 
 def converted(client: Client, **flags: bool) -> str:
@@ -253,19 +242,6 @@ def test_default_rendition(labels: list[str], expected: str) -> None:
     assert default_rendition([Rendition(f"u{label}", label) for label in labels]) == expected
 
 
-def test_front_end_is_self_contained() -> None:
-    """No CDN, no network imports: the browser on Binder may have no internet."""
-    for path in STATIC.glob("*.js"):
-        text = path.read_text()
-        assert not re.search(r"^\s*import\b|\bimport\(\s*['\"]", text, re.M), path
-        assert not re.search(r"https?://", text), path
-        assert "export default" in text, path
-    js = (STATIC / "player.js").read_text()
-    assert "jupyter-config-data" in js
-    assert "proxy/" in js
-    assert "vendor-request" in js  # the library comes from the kernel, never from a CDN
-
-
 NODE_PROBE = """
 const cases = JSON.parse(process.argv[2]);
 const out = [];
@@ -323,8 +299,9 @@ ROUTING = [
 ]
 
 
-def run_node(tmp_path: Path, probe: str, argument: Any) -> Any:
-    shutil.copyfile(STATIC / "player.js", tmp_path / "player.mjs")
+def run_node(tmp_path: Path, probe: str, argument: Any, *, copy_player: bool = True) -> Any:
+    if copy_player:
+        shutil.copyfile(STATIC / "player.js", tmp_path / "player.mjs")
     (tmp_path / "probe.mjs").write_text(probe)
     result = subprocess.run(
         ["node", "probe.mjs", json.dumps(argument)],
@@ -394,3 +371,29 @@ def test_front_end_picks_what_the_browser_can_play(tmp_path: Path) -> None:
         {"label": "360", "width": 640, "height": 360, "url": "http://h/media/c/hls/360/index.m3u8"},
         {"label": "480", "width": 854, "height": 480, "url": "http://h/media/c/hls/480/index.m3u8"},
     ]
+
+
+LOAD_PROBE = """
+const out = {};
+for (const name of JSON.parse(process.argv[2])) {
+  const { default: widget } = await import(`./${name}.mjs`);
+  out[name] = Object.keys(widget).filter((k) => typeof widget[k] === "function").sort();
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@needs_node
+def test_every_front_end_loads_alone_as_an_anywidget_module(tmp_path: Path) -> None:
+    """Each shipped module loads with nothing around it (no DOM, no network: an import of a
+    URL would fail here, and the browser on Binder may have no internet) and gives anywidget
+    its ``render`` (and ``initialize`` where the kernel talks first)."""
+    names = sorted(path.stem for path in STATIC.glob("*.js"))
+    for name in names:
+        shutil.copyfile(STATIC / f"{name}.js", tmp_path / f"{name}.mjs")
+    got = run_node(tmp_path, LOAD_PROBE, names, copy_player=False)
+    assert got == {
+        name: ["initialize", "render"] if name == "dropzone" else ["render"] for name in names
+    }
+    for path in STATIC.glob("*.js"):  # nor a URL it could fetch later (no CDN)
+        assert not re.search(r"https?://", path.read_text()), path

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +29,7 @@ TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}\.[0-9a-f]{64}")
 VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-@pytest.fixture(scope="module")
-def fast() -> Iterator[Emulator]:
-    with Emulator(accounts={"static": PRIVATE}, conversions="fast") as emu:
-        yield emu
-
-
-@pytest.fixture
-def client(fast: Emulator) -> Iterator[Client]:
-    c = fast.client()
-    yield c
-    c.close()
+pytestmark = pytest.mark.sv_emulator(accounts={"static": PRIVATE}, conversions="fast")
 
 
 def converted(client: Client) -> str:
@@ -96,11 +85,9 @@ def test_browser_html_lists_the_page_with_thumbnails_and_links(client: Client) -
     browser.close()
 
 
-def test_empty_browser_says_so(fast: Emulator) -> None:
-    fast.reset()
-    with fast.client() as client:
-        browser = FileBrowser(client)
-        html = standalone(bundle_of(browser)["text/html"])
+def test_empty_browser_says_so(client: Client) -> None:
+    browser = FileBrowser(client)
+    html = standalone(bundle_of(browser)["text/html"])
     assert "No files yet." in html
     browser.close()
 

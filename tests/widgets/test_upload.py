@@ -14,19 +14,11 @@ from typing import Any
 import pytest
 
 from sv_widgets.client import Client
-from sv_widgets.emulator import Emulator
 from sv_widgets.errors import FileserverError
 from sv_widgets.uploads import RateMeter, Upload, UploadOptions
 from sv_widgets.widgets import UploadCancelled, UploadProgress
 
 JPEG = b"\xff\xd8"
-
-
-@pytest.fixture
-def client(emulator: Emulator) -> Iterator[Client]:
-    c = emulator.client()
-    yield c
-    c.close()
 
 
 def record_phases(upload: UploadProgress) -> list[str]:
@@ -85,8 +77,7 @@ class SlowFile(io.FileIO):
         return super().read(size)
 
 
-def test_cancel_during_upload_leaves_no_file(sv_emulator: Emulator, tmp_path: Path) -> None:
-    client = sv_emulator.client()
+def test_cancel_during_upload_leaves_no_file(client: Client, tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
     with big.open("wb") as f:
         f.truncate(32 * 1024 * 1024)
@@ -104,7 +95,6 @@ def test_cancel_during_upload_leaves_no_file(sv_emulator: Emulator, tmp_path: Pa
     assert up._cancel_button.layout.display == "none"
     assert client.list_files().codes == ()
     source.close()
-    client.close()
 
 
 @pytest.mark.slow
@@ -242,57 +232,58 @@ def test_retry_sends_a_file_object_from_its_start_again(client: Client) -> None:
 
 
 @pytest.fixture
-def slow_served(sample_clip: Path) -> Iterator[str]:
-    """The sample clip served slowly (about 1.5 s), so a cancel lands during the fetch."""
+def held_served(sample_clip: Path) -> Iterator[tuple[str, threading.Event]]:
+    """The sample clip served all but its last bytes, the rest held until the test sets the
+    event it is given with the URL: a cancel lands during the fetch, by construction."""
     body = sample_clip.read_bytes()
+    release = threading.Event()
 
-    class Slow(http.server.BaseHTTPRequestHandler):
+    class Held(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "video/mp4")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            step = len(body) // 15 + 1
-            for i in range(0, len(body), step):
-                self.wfile.write(body[i : i + step])
-                self.wfile.flush()
-                time.sleep(0.1)
+            self.wfile.write(body[:-1000])
+            self.wfile.flush()
+            release.wait(30)
+            self.wfile.write(body[-1000:])
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Held)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/slow.mp4"
+    yield f"http://127.0.0.1:{server.server_address[1]}/held.mp4", release
+    release.set()
     server.shutdown()
     server.server_close()
     thread.join(5)
 
 
 def test_cancel_remote_upload_returns_at_once_and_deletes_what_arrives(
-    sv_emulator: Emulator, slow_served: str
+    client: Client, held_served: tuple[str, threading.Event]
 ) -> None:
-    client = sv_emulator.client()
-    up = UploadProgress(client, slow_served, convert=False, poll_interval=0.1)
+    url, release = held_served
+    up = UploadProgress(client, url, convert=False, poll_interval=0.1)
     deadline = time.monotonic() + 10
     while up.phase != "uploading":
         assert time.monotonic() < deadline
         time.sleep(0.01)
-    started = time.monotonic()
     up._cancel_button.click()
     with pytest.raises(UploadCancelled):
         up.wait(timeout=10)
-    assert time.monotonic() - started < 0.5  # the server's fetch is not waited for
+    assert not release.is_set()  # it returned while the service's fetch was still held
     assert up.state == "cancelled: nothing was stored"
     # the service still stores the fetched file; the widget deletes it once it knows its code
+    release.set()
     deadline = time.monotonic() + 20
     while "was deleted" not in up.state:
         assert time.monotonic() < deadline, up.state
         time.sleep(0.05)
     assert up.state.startswith("cancelled: the upload completed as ")
     assert client.list_files().codes == ()
-    client.close()
 
 
 def test_a_cancel_crossing_a_finished_transfer_says_the_file_was_deleted(client: Client) -> None:
