@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 from traitlets import Bool, Dict, List, TraitError, Unicode, validate
 
+from sv_widgets._values import is_whole_number, shown
 from sv_widgets.display import format_duration
 from sv_widgets.errors import FileserverError, summarize
 from sv_widgets.uploads import (
@@ -109,12 +110,11 @@ class _Row:
     generation: int = 0  # bumped by each (re)scheduling: a stale queued task does nothing
 
 
-def _shown(raw: object) -> str:
-    """A printable, bounded rendering of a name the page sent (for a refused row)."""
+def _refused_name(raw: object) -> str:
+    """The name a refused row shows for what the page sent as a file's name."""
     if not isinstance(raw, str) or not raw:
         return "(no name)"
-    text = "".join(c if c.isprintable() else "?" for c in raw[:_NAME_SHOWN])
-    return text + ("…" if len(raw) > _NAME_SHOWN else "")
+    return shown(raw, _NAME_SHOWN, quote=False)
 
 
 class UploadDropzone(anywidget.AnyWidget):
@@ -195,7 +195,7 @@ class UploadDropzone(anywidget.AnyWidget):
         transport: str = "auto",
         poll_interval: float = 1.0,
     ) -> None:
-        if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        if not is_whole_number(parallel) or parallel < 1:
             raise ValueError(f"parallel must be a whole number >= 1, not {parallel!r}")
         if transport not in MODES:
             raise ValueError(f"transport must be one of {', '.join(MODES)}, not {transport!r}")
@@ -390,8 +390,8 @@ class UploadDropzone(anywidget.AnyWidget):
             size = check_size(entry.get("size"))
         except ValueError as e:
             declared = entry.get("size")
-            known = declared if isinstance(declared, int) and not isinstance(declared, bool) else 0
-            state = UploadState(name=_shown(entry.get("name")), total=max(0, known))
+            known = declared if is_whole_number(declared) else 0
+            state = UploadState(name=_refused_name(entry.get("name")), total=max(0, known))
             state.apply(phase="failed", error=f"refused: {e}", state="failed: nothing was sent")
             # Keyed as the page keyed it (when that key is sound), so that the page can match
             # the refusal to the file it is waiting on and stop waiting.
@@ -418,7 +418,7 @@ class UploadDropzone(anywidget.AnyWidget):
         row_id = content.get("row")
         row = self._by_id.get(row_id) if isinstance(row_id, str) else None
         if row is None:
-            return f"refused a {kind} for an unknown file {shown_name(content.get('row'))}"
+            return f"refused a {kind} for an unknown file {shown(content.get('row'))}"
         if kind == "cancel":
             self._cancel_row(row)
             return None
@@ -532,11 +532,6 @@ def _can_retry(row: _Row, phase: str) -> bool:
         return False
     state = row.state
     return not (phase == "failed" and state.file_code and state.error_code == FILESERVER_ERROR)
-
-
-def shown_name(value: object) -> str:
-    """A short printable form of an id the page sent, for a notice."""
-    return repr(_shown(value)) if isinstance(value, str) else type(value).__name__
 
 
 def _serving_notebook() -> bool:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Collection
 from typing import Any
 
+from sv_widgets._values import is_number
 from sv_widgets.emulator.domain.errors import ServiceError
 from sv_widgets.emulator.domain.service import SpareVideosService
 from sv_widgets.emulator.http.faults import FaultSet
@@ -75,10 +76,7 @@ def _checked(body: dict[str, Any]) -> dict[str, Any]:
     if state is not None and state not in _STATES:
         raise ServiceError(1000, f"Generic error: 'state' must be one of {', '.join(_STATES)}")
     if progress is not None and (
-        isinstance(progress, bool)
-        or not isinstance(progress, int | float)
-        or not math.isfinite(progress)
-        or not 0 <= progress <= 100
+        not is_number(progress) or not math.isfinite(progress) or not 0 <= progress <= 100
     ):
         raise ServiceError(1000, "Generic error: 'progress' must be a number from 0 to 100")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 1000):

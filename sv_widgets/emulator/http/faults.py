@@ -39,6 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+from sv_widgets._values import is_number, is_whole_number
 from sv_widgets.emulator.http.routes import FAULT_ROUTE_NAMES
 
 __all__ = ["KINDS", "ROUTE_NAMES", "Decision", "FaultRule", "FaultSet", "parse_fault_spec"]
@@ -90,13 +91,13 @@ class FaultRule:
             raise ValueError(f"unknown fault rule field(s): {', '.join(sorted(map(str, unknown)))}")
         for key in ("seed", "latency_ms", "retry_after", "times"):
             value = data.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            if value is not None and not is_whole_number(value):
                 raise ValueError(f"fault '{key}' must be an integer")
         for key in ("route", "kind"):
             if not isinstance(data.get(key), str):
                 raise ValueError(f"fault rule needs a string '{key}'")
         p = data.get("probability", 1.0)
-        if isinstance(p, bool) or not isinstance(p, int | float):
+        if not is_number(p):
             raise ValueError("fault 'probability' must be a number")
         return cls(**dict(data))
 
