@@ -43,9 +43,9 @@ from sv_widgets.uploads import (
     clean_file_name,
 )
 from sv_widgets.uploads._page import check_id, check_size
-from sv_widgets.widgets._static import StaticDisplay, with_static_html
+from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import Coalescer, Runner, set_traits
-from sv_widgets.widgets.upload import detail_text, upload_html
+from sv_widgets.widgets._upload_view import detail_text, upload_html
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -117,7 +117,7 @@ def _refused_name(raw: object) -> str:
     return shown(raw, _NAME_SHOWN, quote=False)
 
 
-class UploadDropzone(anywidget.AnyWidget):
+class UploadDropzone(StaticHTML, anywidget.AnyWidget):
     """A drop target and a "Choose files" button: each file is uploaded from the page.
 
     Parameters
@@ -215,8 +215,6 @@ class UploadDropzone(anywidget.AnyWidget):
         self._link = PageLink(self._send_to_page, busy=lambda: CELLS.running)
         self._publish = Coalescer(0.2, self._flush)
         self._shown_in: int | None = None
-        self._static = StaticDisplay()
-        self._static_ends: tuple[tuple[str, str], ...] = ()
         CELLS.watch()
         self.on_msg(self._on_msg)
 
@@ -291,12 +289,7 @@ class UploadDropzone(anywidget.AnyWidget):
         if count is not None and count == self._shown_in:
             return
         self._shown_in = count
-        bundle = self._repr_mimebundle_()
-        if bundle is not None:
-            self._static.show(bundle)  # with a display id: the saved HTML follows the files
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+        super()._ipython_display_()  # with a display id: the saved HTML follows the files
 
     def _static_html(self) -> str:
         """What a saved notebook shows: the files chosen here and where each one ended."""
@@ -312,19 +305,14 @@ class UploadDropzone(anywidget.AnyWidget):
             rows += f"<div>… and {len(states) - _STATIC_ROWS} more</div>"
         return f'<div class="sv-dropzone-saved"><strong>{html.escape(caption)}</strong>{rows}</div>'
 
-    def _settle_static(self) -> None:
-        """Once every chosen file has ended, give the area's displays their final HTML.
-
-        Only then: a display update draws the live view anew, which is harmless at rest.
-        """
+    def _static_state(self) -> tuple[tuple[str, str], ...] | None:
+        """How every chosen file ended, once all have: the HTML is replaced only then (a
+        display update draws the live view anew, which is harmless at rest)."""
         with self._lock:
             phases = [(r.id, "queued" if r.queued else r.state.phase) for r in self._rows]
         if not phases or any(phase not in TERMINAL_PHASES for _, phase in phases):
-            return
-        ends = tuple(phases)
-        if ends != self._static_ends and self._static.shown:
-            self._static_ends = ends
-            self._static.refresh(self._repr_mimebundle_())
+            return None
+        return tuple(phases)
 
     # -- the page -> the kernel ---------------------------------------------------------
     def _send_to_page(self, content: dict[str, Any], buffers: list[bytes] | None) -> None:

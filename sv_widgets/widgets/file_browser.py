@@ -21,7 +21,7 @@ from sv_widgets.models import FileStatus
 from sv_widgets.widgets._confirm import DeleteConfirmation
 from sv_widgets.widgets._listing import CodeIndex, Window
 from sv_widgets.widgets._rows import COLUMNS, FileRow
-from sv_widgets.widgets._static import with_static_html
+from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import Quiet, Runner, close_descendants, set_traits
 from sv_widgets.widgets.gallery import ThumbnailGallery
 from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
@@ -31,10 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FileBrowser"]
 
-_STATIC_WAIT_S = 10.0  # how long a display waits for the page's rows
 
-
-class FileBrowser(W.VBox):  # type: ignore[misc]
+class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
     """Browse, inspect and delete the account's files.
 
     Parameters
@@ -86,7 +84,12 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         self._client = client
         self.page_size = page_size
         self._poll_interval = poll_interval
-        self._runner = Runner(min(64, 2 * page_size + 2), "sv-browser", on_error=self._show_error)
+        self._runner = Runner(
+            min(64, 2 * page_size + 2),
+            "sv-browser",
+            on_error=self._show_error,
+            on_idle=self._settle_static,
+        )
         self._lock = threading.RLock()
         self._quiet = Quiet()
         self._generation = 0
@@ -447,18 +450,20 @@ class FileBrowser(W.VBox):  # type: ignore[misc]
         return f"<FileBrowser: {len(self.codes)} files, {len(self.selected)} selected>"
 
     # -- static output ------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+    def _static_state(self) -> bool | None:
+        """Loaded (the HTML is shown again once, when the first page has arrived)."""
+        return True if self._runner.idle else None
 
     def _static_html(self) -> str:
         """What a saved notebook shows: the page's files with thumbnails and stream links."""
-        self.wait_idle(_STATIC_WAIT_S)
         with self._lock:
             data = {code: self._data.get(code) for code in self.codes}
             thumbs = {code: self._thumbs.get(code) for code in self.codes}
         rows = [_static_row(code, data[code], thumbs[code]) for code in self.codes]
         caption = self._page_label.value or "Files"
-        if not self.codes:
+        if not self.codes and not self._runner.idle:
+            caption += " · loading…"
+        elif not self.codes:
             caption += " · No files match this filter." if self.filter else " · No files yet."
         return files_table_html(f"File browser · {caption}", rows)
 

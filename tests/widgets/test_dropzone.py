@@ -804,6 +804,6 @@ def test_a_saved_notebook_shows_where_each_file_ended(
 def test_the_row_figures_are_the_upload_progress_ones() -> None:
     state = UploadState(name="a.mp4", total=2_000_000)
     state.apply(phase="uploading", progress=0.5, sent=1_000_000, rate=500_000.0, eta=2.0)
-    from sv_widgets.widgets.upload import detail_text
+    from sv_widgets.widgets._upload_view import detail_text
 
     assert detail_text(state) == "50% · 1.0 MB of 2.0 MB · 0.50 MB/s · 2 s left"

@@ -104,6 +104,28 @@ def test_runner_wait_idle_times_out() -> None:
     runner.shutdown()
 
 
+def test_runner_calls_on_idle_when_its_last_task_ends_and_wait_idle_waits_for_it() -> None:
+    calls: list[bool] = []
+    release = threading.Event()
+    runner: Runner
+
+    def on_idle() -> None:
+        release.wait(10)  # wait_idle must not return before this has run
+        calls.append(runner.idle)
+
+    runner = Runner(2, "test", on_idle=on_idle)
+    gate = threading.Event()
+    runner.submit(gate.wait, 10)
+    runner.submit(gate.wait, 10)
+    assert not runner.idle
+    gate.set()
+    assert runner.wait_idle(0.05) is False  # the tasks ended, the callback is still running
+    release.set()
+    assert runner.wait_idle(10) is True
+    assert calls == [True]  # once, for the last of the two, and it saw the runner idle
+    runner.shutdown()
+
+
 def test_coalescer_flushes_bursts_once_per_interval(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stated on a clock the test moves: the first mark flushes at once, a burst inside the
     interval becomes one flush at the interval's end, a mark after a quiet interval is

@@ -205,7 +205,7 @@ def test_a_stopped_service_is_named() -> None:
 
 def test_static_html_stands_alone_and_holds_no_secret(client: Client, code: str) -> None:
     info = client.file_info(code)
-    player = Player(client, code, format="dash", rendition="480")
+    player = ready(Player(client, code, format="dash", rendition="480"))
     data = player._repr_mimebundle_()
     if isinstance(data, tuple):
         data = data[0]
@@ -227,7 +227,7 @@ def test_static_html_stands_alone_and_holds_no_secret(client: Client, code: str)
 
 def test_static_html_of_a_file_that_will_not_play(client: Client) -> None:
     code = client.upload(io.BytesIO(b"not yet converted"))
-    player = Player(client, code)
+    player = ready(Player(client, code))
     html = player._repr_mimebundle_()[0]["text/html"]
     assert f"Player · {code}" in html
     assert "[100030]" in html

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
-from sv_widgets.widgets import FileBrowser, ThumbnailGallery, UploadProgress
+from sv_widgets.widgets import FileBrowser, Player, ThumbnailGallery, UploadProgress
 
 PRIVATE = "static-private-key-SVMARKER-0123"
 DATA_IMAGE = re.compile(r'<img src="data:image/jpeg;base64,[A-Za-z0-9+/=]{100,}"')
@@ -58,7 +59,8 @@ def standalone(html: str) -> str:
 def test_gallery_html_shows_the_selected_row_inlined(client: Client) -> None:
     code = converted(client)
     gallery = ThumbnailGallery(client, code)
-    html = standalone(bundle_of(gallery)["text/html"])  # waits for the images
+    assert gallery.wait_idle(30)  # the list and the images
+    html = standalone(bundle_of(gallery)["text/html"])
     selected = f"{code}_720_03.jpg"
     assert gallery.value == selected
     assert f"Thumbnails of {code}" in html
@@ -73,6 +75,7 @@ def test_browser_html_lists_the_page_with_thumbnails_and_links(client: Client) -
     waiting = client.upload(io.BytesIO(b"not converted"))
     info = client.file_info(ready)
     browser = FileBrowser(client, page_size=50)
+    assert browser.wait_idle(30)
     html = standalone(bundle_of(browser)["text/html"])
     assert "File browser · page 1 of 1" in html
     row = re.search(rf"<tr><td>([^\n]*?)</td><td>{ready}</td>(.*?)</tr>", html)
@@ -87,6 +90,7 @@ def test_browser_html_lists_the_page_with_thumbnails_and_links(client: Client) -
 
 def test_empty_browser_says_so(client: Client) -> None:
     browser = FileBrowser(client)
+    assert browser.wait_idle(30)
     html = standalone(bundle_of(browser)["text/html"])
     assert "No files yet." in html
     browser.close()
@@ -187,6 +191,7 @@ def test_a_bulk_upload_column_leaves_every_row_and_the_summary(
 def test_a_gallery_html_follows_a_saved_selection(shell: InteractiveShell, client: Client) -> None:
     code = converted(client)
     gallery = ThumbnailGallery(client, code)
+    assert gallery.wait_idle(30)  # displayed once loaded: only the saved selection moves it
     with Published(shell) as published:
         from IPython.display import display
 
@@ -220,3 +225,41 @@ def test_a_failed_upload_leaves_its_reason(emulator: Emulator, tmp_path: Path) -
     assert "[10001]" in html
     upload.close()
     client.close()
+
+
+@pytest.mark.parametrize(
+    ("widget", "call", "loaded"),
+    [
+        ("gallery", "thumbnails", "{code}_720_03.jpg (selected)"),
+        ("player", "file_info", "Player · format"),
+        ("browser", "list_files", "<td>{code}</td>"),
+    ],
+)
+def test_a_display_never_waits_for_the_network(
+    shell: InteractiveShell, client: Client, widget: str, call: str, loaded: str
+) -> None:
+    """The widget's first request is held until the display has returned: the display shows
+    what is known (loading), and is replaced once, when the widget has loaded."""
+    code = converted(client)
+    release = threading.Event()
+    original = getattr(client, call)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(60)
+        return original(*args, **kwargs)
+
+    setattr(client, call, held)
+    make = {"gallery": ThumbnailGallery, "player": Player, "browser": FileBrowser}[widget]
+    shown = make(client) if widget == "browser" else make(client, code)
+    with Published(shell) as published:
+        from IPython.display import display
+
+        display(shown)
+        assert len(published.messages) == 1  # displayed while the request is still held
+        release.set()
+        assert shown.wait_idle(30)
+    first, *updates = published.messages
+    assert "loading…" in standalone(first["data"]["text/html"])
+    assert [(m["update"], m["transient"]) for m in updates] == [(True, first["transient"])]
+    assert loaded.format(code=code) in standalone(updates[0]["data"]["text/html"])
+    shown.close()
