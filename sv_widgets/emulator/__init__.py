@@ -1,7 +1,8 @@
 """A faithful local SpareVideos service: API, upload server, thumbnails and media.
 
 Start it with ``python -m sv_widgets.emulator``, as a context manager
-(``with Emulator() as emu: ...``), or in pytest through the ``sv_emulator`` fixture. See
+(``with Emulator() as emu: ...``), in a child process (:class:`EmulatorProcess`), or in pytest
+through the ``sv_emulator`` fixture; code that takes either writes :class:`EmulatorHandle`. See
 the README's emulator section for every option and every field it adds to the documented
 responses.
 
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "DEFAULT_MAX_UPLOAD_BYTES",
     "Emulator",
+    "EmulatorHandle",
     "EmulatorProcess",
     "FaultRule",
     "make_sample_clip",
@@ -27,6 +29,7 @@ __all__ = [
 _LAZY = {
     "Emulator": "sv_widgets.emulator.runtime.server",
     "DEFAULT_MAX_UPLOAD_BYTES": "sv_widgets.emulator.runtime.server",
+    "EmulatorHandle": "sv_widgets.emulator.runtime.handle",
     "EmulatorProcess": "sv_widgets.emulator.runtime.process",
     "FaultRule": "sv_widgets.emulator.http.faults",
     "make_sample_clip": "sv_widgets.emulator.media.pipeline",
@@ -37,8 +40,12 @@ _NEEDS = {"Emulator": ("server", "media"), "make_sample_clip": ("media",)}
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.emulator.http.faults import FaultRule
     from sv_widgets.emulator.media.pipeline import make_sample_clip
+    from sv_widgets.emulator.runtime.handle import EmulatorHandle
     from sv_widgets.emulator.runtime.process import EmulatorProcess
     from sv_widgets.emulator.runtime.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator
+
+    def _both_are_handles(emulator: Emulator, process: EmulatorProcess) -> list[EmulatorHandle]:
+        return [emulator, process]  # mypy holds both to the protocol, member by member
 
 
 def __getattr__(name: str) -> Any:

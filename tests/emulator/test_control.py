@@ -400,7 +400,7 @@ def test_emulator_process_runs_the_cli(tmp_path: Path) -> None:
         client.convert(code)
         assert client.wait_for_conversion(code, timeout=120, poll=0.1).playtime > 0
         emu.set_faults(["thumbnail:latency:ms=1"])
-        assert emu.reset()["removed"]["files"] == 1
+        assert emu.reset()["files"] == 1
         assert client.list_files().codes == ()
         assert emu.running
         child = emu.proc

@@ -42,7 +42,16 @@ from typing import Any, NamedTuple
 from sv_widgets._values import is_number, is_whole_number
 from sv_widgets.emulator.http.routes import FAULT_ROUTE_NAMES
 
-__all__ = ["KINDS", "ROUTE_NAMES", "Decision", "FaultRule", "FaultSet", "parse_fault_spec"]
+__all__ = [
+    "KINDS",
+    "ROUTE_NAMES",
+    "Decision",
+    "FaultLike",
+    "FaultRule",
+    "FaultSet",
+    "as_rule",
+    "parse_fault_spec",
+]
 
 KINDS = ("latency", "stall", "http_500", "http_503", "api_10005", "drop")
 
@@ -123,6 +132,10 @@ class FaultRule:
         return True
 
 
+#: What a rule may be given as: a :class:`FaultRule`, its JSON object or its compact spec.
+FaultLike = FaultRule | Mapping[str, Any] | str
+
+
 class Decision(NamedTuple):
     """What the rules say about one request."""
 
@@ -137,14 +150,14 @@ class Decision(NamedTuple):
 class FaultSet:
     """The thread-safe, ordered rule list of one emulator."""
 
-    def __init__(self, rules: Iterable[FaultRule | Mapping[str, Any] | str] = ()) -> None:
+    def __init__(self, rules: Iterable[FaultLike] = ()) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self.set(rules)
 
-    def set(self, rules: Iterable[FaultRule | Mapping[str, Any] | str]) -> None:
+    def set(self, rules: Iterable[FaultLike]) -> None:
         """Replace all rules (rule objects, JSON objects or compact specs)."""
-        parsed = [_coerce(r) for r in rules]
+        parsed = [as_rule(r) for r in rules]
         with self._lock:
             self._rules = parsed
 
@@ -179,7 +192,9 @@ class FaultSet:
         return Decision(latency, None, tuple(holds))
 
 
-def _coerce(rule: FaultRule | Mapping[str, Any] | str) -> FaultRule:
+def as_rule(rule: FaultLike) -> FaultRule:
+    """A rule from a :class:`FaultRule`, its JSON object or its compact spec (``ValueError``
+    when it is none of them)."""
     if isinstance(rule, FaultRule):
         return rule
     if isinstance(rule, str):

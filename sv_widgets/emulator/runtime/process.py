@@ -23,11 +23,14 @@ import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from sv_widgets.emulator.runtime.handle import Lifecycle, client_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
+    from sv_widgets.emulator.http.faults import FaultLike
 
 __all__ = ["EmulatorProcess"]
 
@@ -35,7 +38,7 @@ _BANNER = re.compile(r"^\s+(api|upload|thumbnails|demo account):\s+(.+)$")
 _DEMO = re.compile(r"SV_PUBLIC_KEY=(\S+) SV_PRIVATE_KEY=(\S+)")
 
 
-class EmulatorProcess:
+class EmulatorProcess(Lifecycle):
     """``python -m sv_widgets.emulator`` in a child process.
 
     Parameters
@@ -194,45 +197,71 @@ class EmulatorProcess:
             raise RuntimeError("the emulator process is not running")
         return self.proc.pid
 
-    def __enter__(self) -> EmulatorProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # ------------------------------------------------------------------ use
     def client(self, public_key: str | None = None, **client_kwargs: Any) -> Client:
         """A :class:`sv_widgets.client.Client` for ``public_key`` (default: the first account)."""
-        from sv_widgets.emulator.runtime.server import client_for
-
         return client_for(
             self.accounts, self.api_url, self.thumbnail_url, public_key, client_kwargs
         )
 
-    def set_faults(self, rules: Iterable[Mapping[str, Any] | str]) -> None:
+    def set_faults(self, rules: Iterable[FaultLike]) -> None:
         """Replace the fault rules (``POST /_emulator/faults``)."""
-        from sv_widgets.emulator.http.faults import parse_fault_spec
+        from sv_widgets.emulator.http.faults import as_rule
 
-        body = [parse_fault_spec(r).to_json() if isinstance(r, str) else dict(r) for r in rules]
+        body = [as_rule(rule).to_json() for rule in rules]
         for rule in body:
             rule.pop("fired", None)
         self._control("POST", "faults", json=body)
 
-    def reset(self, *, accounts: bool = False) -> dict[str, Any]:
-        """Remove every file, ticket, conversion and fault rule (``POST /_emulator/reset``)."""
-        return self._control("POST", "reset", params={"accounts": "1"} if accounts else None)
+    def clear_faults(self) -> None:
+        """Remove every fault rule (``DELETE /_emulator/faults``)."""
+        self._control("DELETE", "faults")
+
+    def reset(self, *, accounts: bool = False) -> dict[str, int]:
+        """Remove every file, ticket, conversion and fault rule (``POST /_emulator/reset``).
+
+        ``accounts=True`` also deletes the accounts not given at start. Returns how many
+        files, tickets and accounts went.
+        """
+        body = self._control("POST", "reset", params={"accounts": "1"} if accounts else None)
+        return {name: int(count) for name, count in body["removed"].items()}
+
+    def list_conversions(self) -> list[dict[str, Any]]:
+        """Every requested conversion: code, owner, state, progress, reason and flags."""
+        return list(self._control("GET", "conversions")["conversions"])
+
+    def set_conversion(
+        self,
+        code: str,
+        *,
+        progress: float | None = None,
+        state: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """Move a waiting conversion on (``--conversions manual`` only), as
+        :meth:`Emulator.set_conversion <sv_widgets.emulator.Emulator.set_conversion>` does.
+        Returns the conversion's new state."""
+        update = {"progress": progress, "state": state, "reason": reason}
+        body = {name: value for name, value in update.items() if value is not None}
+        route = f"conversions/{quote(code, safe='')}"
+        return dict(self._control("POST", route, json=body)["conversion"])
 
     def _control(self, verb: str, route: str, **kwargs: Any) -> dict[str, Any]:
+        """Call a control route; its JSON error is raised as the emulator's own would be."""
         import requests
+
+        from sv_widgets.emulator.domain.errors import ServiceError
 
         if self.control_token is not None:
             kwargs["headers"] = {"Authorization": f"Bearer {self.control_token}"}
         reply = requests.request(verb, f"{self.base_url}/_emulator/{route}", timeout=30, **kwargs)
+        try:
+            body: Any = reply.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("status") == "error":
+            raise ServiceError(int(body.get("error", 0)), str(body.get("message", "")))
         reply.raise_for_status()
-        body: dict[str, Any] = reply.json()
+        if not isinstance(body, dict):
+            raise ValueError(f"the emulator's {verb} /_emulator/{route} answered no JSON object")
         return body

@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sv_widgets.emulator.http.faults import FaultRule, FaultSet
+from sv_widgets.emulator.http.faults import FaultLike, FaultSet
 from sv_widgets.emulator.runtime.extra import require_extra
+from sv_widgets.emulator.runtime.handle import Lifecycle, client_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
@@ -32,10 +32,9 @@ __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "Emulator"]
 logger = logging.getLogger("sv_widgets.emulator")
 
 DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024**3
-FaultLike = FaultRule | Mapping[str, Any] | str
 
 
-class Emulator:
+class Emulator(Lifecycle):
     """A local SpareVideos service: API, upload server, thumbnails and media, with real
     transcoding. Use it as a context manager or call :meth:`start` and :meth:`stop`.
 
@@ -376,35 +375,6 @@ class Emulator:
         if self._control is None:
             raise RuntimeError("the emulator is not running; call start() first")
         return self._control
-
-    def __enter__(self) -> Emulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-def client_for(
-    accounts: Mapping[str, str],
-    api_url: str,
-    thumbnail_url: str,
-    public_key: str | None,
-    client_kwargs: dict[str, Any],
-) -> Client:
-    """A client of an emulator for ``public_key`` (default: its first account)."""
-    from sv_widgets.client import Client
-
-    key = public_key if public_key is not None else next(iter(accounts))
-    if key not in accounts:
-        raise KeyError(f"no account with public key {key!r}")
-    client_kwargs.setdefault("api_url", api_url)
-    client_kwargs.setdefault("thumbnail_url", thumbnail_url)
-    return Client(key, accounts[key], **client_kwargs)
 
 
 def is_loopback(host: str) -> bool:
