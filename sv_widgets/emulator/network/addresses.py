@@ -2,8 +2,10 @@
 
 Pure classification, no sockets: :func:`refusal` names why an address is refused (always:
 cloud metadata, link-local, unspecified, multicast, broadcast, reserved; by policy: loopback
-and private ranges), :func:`embedded_ipv4` finds the IPv4 address hidden in an IPv6 one, and
-:func:`numeric_host` reads IPv4 hosts in every spelling ``inet_aton`` accepts.
+and private ranges), :func:`embedded_ipv4` finds the IPv4 address hidden in an IPv6 one,
+:func:`numeric_host` reads IPv4 hosts in every spelling ``inet_aton`` accepts, and
+:func:`is_loopback` says whether a host is this machine only (the one loopback rule: the
+fetcher's policy and the emulator's own bind address both use it).
 
 Examples
 --------
@@ -12,6 +14,8 @@ Examples
 'a cloud metadata endpoint'
 >>> numeric_host("0177.0.0.1")
 IPv4Address('127.0.0.1')
+>>> is_loopback("localhost"), is_loopback("[::1]"), is_loopback("0.0.0.0")
+(True, True, False)
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ import ipaddress
 import re
 from typing import TypeAlias
 
-__all__ = ["REFUSED_NAMES", "IPAddress", "embedded_ipv4", "numeric_host", "refusal"]
+__all__ = [
+    "REFUSED_NAMES",
+    "IPAddress",
+    "embedded_ipv4",
+    "is_loopback",
+    "numeric_host",
+    "refusal",
+]
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -73,13 +84,27 @@ def refusal(addr: IPAddress, *, allow_private: bool, allow_loopback: bool) -> st
     for reason, networks in _ALWAYS_REFUSED:
         if any(addr in net for net in networks):
             return reason
-    if any(addr in net for net in _LOOPBACK):
+    if _loopback(addr):
         return None if allow_loopback else "loopback (allow_loopback is off)"
     if any(addr in net for net in _PRIVATE):
         return None if allow_private else "in a private range (allow_private is off)"
     if not addr.is_global:  # anything the tables above forgot
         return "not a public address"
     return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (``localhost`` or an IP literal, brackets allowed) is this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return _loopback(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return False
+
+
+def _loopback(addr: IPAddress) -> bool:
+    return any(addr in net for net in _LOOPBACK)
 
 
 def numeric_host(host: str) -> IPAddress | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import ipaddress
 import logging
 import secrets
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sv_widgets.emulator.http.faults import FaultLike, FaultSet
+from sv_widgets.emulator.network.addresses import is_loopback
 from sv_widgets.emulator.runtime.extra import require_extra
 from sv_widgets.emulator.runtime.handle import Lifecycle, client_for
 
@@ -375,16 +375,6 @@ class Emulator(Lifecycle):
         if self._control is None:
             raise RuntimeError("the emulator is not running; call start() first")
         return self._control
-
-
-def is_loopback(host: str) -> bool:
-    """Whether binding ``host`` keeps the emulator reachable from this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _listen(host: str, port: int) -> socket.socket:
