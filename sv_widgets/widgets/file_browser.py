@@ -212,7 +212,7 @@ class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
         if first:
             # Let the first page's requests leave before building the rows: built at the
             # same time, the rows took the GIL from the threads sending them and the last
-            # request left 60 ms late. Building now fills the round trip instead.
+            # request left late (benchmarks/results.md). Building now fills the round trip.
             self._dispatched.wait(0.25)
         self._ensure_rows()
         self._show_window(window)  # draws whatever has arrived; later arrivals draw themselves
@@ -222,7 +222,7 @@ class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
     def _ensure_rows(self) -> None:
         """Build the page's rows on first use, after the first requests went out.
 
-        A row is a few widgets (~2 ms); built in the constructor they would delay the first
+        A row is a few widgets; built in the constructor they would delay the first
         requests. Built here, once those requests are in flight, they fill the round trip.
         """
         with self._rows_lock:

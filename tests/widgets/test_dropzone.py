@@ -1,9 +1,10 @@
 """UploadDropzone, the kernel's side, without a browser: a Python page feeds its messages.
 
 Every upload runs for real against the emulator (fast conversions unless a test needs a
-real one); the page is :class:`dropzone_page.FakePage`, which answers as ``dropzone.js``
-does, or a test hand-crafts what a hostile page would send. Each refusal is checked for
-its row message, for a kernel that still serves the next upload, and for nothing stored.
+real one); the page is :class:`tests.helpers.dropzone_page.FakePage`, which answers as
+``dropzone.js`` does, or a test hand-crafts what a hostile page would send. Each refusal is
+checked for its row message, for a kernel that still serves the next upload, and for nothing
+stored.
 """
 
 from __future__ import annotations

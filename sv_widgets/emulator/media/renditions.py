@@ -28,7 +28,7 @@ GOP_SECONDS = 2.0  # keyframe interval of every rendition; HLS/DASH segments hol
 _VIDEO_MAXRATE_KBPS = ((360, 1000), (480, 1800), (720, 4000), (1080, 7500), (4320, 20000))
 _X264 = {"preset": "veryfast", "crf": "23", "profile": "high"}
 # Realtime VP9 with no look-ahead: libvpx otherwise holds 25 frames per encoder, which cost
-# a 10 s 720p conversion a third more peak memory (449 MB against 328) and no time.
+# a conversion peak memory and gained no time (benchmarks/results.md).
 _VP9 = {"deadline": "realtime", "cpu-used": "8", "crf": "33", "row-mt": "1", "lag-in-frames": "0"}
 
 

@@ -382,8 +382,9 @@ def _listen(host: str, port: int) -> socket.socket:
 
     ``socket.create_server`` makes sockets with protocol 0, and asyncio only sets
     ``TCP_NODELAY`` on sockets whose protocol is ``IPPROTO_TCP``: every reply on a kept-alive
-    connection then waited ~40 ms for Nagle and delayed ACKs. Linux copies the option from the
-    listener to the sockets it accepts; the explicit protocol covers the asyncio check.
+    connection then waited for Nagle and delayed ACKs (benchmarks/results.md). Linux copies the
+    option from the listener to the sockets it accepts; the explicit protocol covers the asyncio
+    check.
     """
     family = _family(host)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
