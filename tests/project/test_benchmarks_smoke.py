@@ -42,6 +42,7 @@ EXPECTED_ROWS = (
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(960)  # the run's own limit (900 s below), not the suite's 300 s
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is the upload reference")
 def test_smoke_run_prints_every_row(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SV_")}
