@@ -231,7 +231,7 @@ class BenchEmulator(EmulatorProcess):
     Parameters
     ----------
     data_dir
-        State directory (pre-seed it with :class:`sv_widgets.emulator.store.Store` first).
+        State directory (pre-seed it with :class:`sv_widgets.emulator.domain.store.Store` first).
     fake_media
         ``--conversions fast``: converted files in milliseconds instead of PyAV's seconds.
     extra

@@ -4,10 +4,11 @@ Usage::
 
     python benchmarks/bench_conversion.py [--seconds 10] [--smoke]
 
-Prints the wall time of a full :func:`sv_widgets.emulator.media.convert` (the target: at most
-10 s for a 10 s 720p clip on a 2-core machine, i.e. real time), then each output's
-share of the work, then two reference runs on the same source: decoding it alone, and a plain
-single-rendition decode + x264 encode (what one ``ffmpeg -i src -s 1280x720 out.mp4`` costs).
+Prints the wall time of a full :func:`sv_widgets.emulator.media.pipeline.convert` (the
+target: at most 10 s for a 10 s 720p clip on a 2-core machine, i.e. real time), then each
+output's share of the work, then two reference runs on the same source: decoding it alone,
+and a plain single-rendition decode + x264 encode (what one ``ffmpeg -i src -s 1280x720
+out.mp4`` costs).
 
 Outputs are encoded in parallel threads, so their shares are CPU seconds (per thread), not
 slices of the wall time; the staged breakdown re-runs each step of ``convert`` on its own.
@@ -26,11 +27,11 @@ from typing import Any
 import av
 from _common import vm_hwm
 
-from sv_widgets.emulator.media import SEGMENT_SECONDS, convert, probe, rendition_heights
-from sv_widgets.emulator.packaging import package_dash, package_hls
-from sv_widgets.emulator.renditions import output_specs, rendition_width, write_thumbnails
-from sv_widgets.emulator.samples import make_sample_clip
-from sv_widgets.emulator.transcode import transcode
+from sv_widgets.emulator.media.packaging import package_dash, package_hls
+from sv_widgets.emulator.media.pipeline import SEGMENT_SECONDS, convert, probe, rendition_heights
+from sv_widgets.emulator.media.renditions import output_specs, rendition_width, write_thumbnails
+from sv_widgets.emulator.media.samples import make_sample_clip
+from sv_widgets.emulator.media.transcode import transcode
 
 FILE_CODE = "1700000000-BENCH1"
 

@@ -42,7 +42,7 @@ PAGES = 25
 
 def seed(directory: Path, count: int, *, owner: str = PUBLIC) -> list[str]:
     """Create ``count`` file records for ``owner`` in a (stopped) emulator's data dir."""
-    from sv_widgets.emulator.store import Store
+    from sv_widgets.emulator.domain.store import Store
 
     store = Store(directory)
     try:

@@ -47,7 +47,7 @@ def _ours(module: str) -> Runner:
 
 
 def _ingest(smoke: bool, repeats: int | None) -> list[Row]:
-    """Teammate's ``bench_ingest.run(size)``: curl into the emulator, absolute targets."""
+    """``bench_ingest.run(size)``: curl into the emulator, absolute targets."""
     size = 64 * MIB if smoke else 1024 * MIB
     r: dict[str, Any] = importlib.import_module("bench_ingest").run(size)
     ok = r["mb_per_s"] >= 150 and r["peak_rss_mb"] < 200
@@ -66,7 +66,7 @@ def _ingest(smoke: bool, repeats: int | None) -> list[Row]:
 
 
 def _load(smoke: bool, repeats: int | None) -> list[Row]:
-    """Teammate's ``bench_load.run()``: ``%load_ext sv_widgets`` vs a trivial extension."""
+    """``bench_load.run()``: ``%load_ext sv_widgets`` vs a trivial extension."""
     r: dict[str, Any] = importlib.import_module("bench_load").run(trials=repeats or 15, smoke=smoke)
     heavy = ", ".join(r["forbidden_loaded"]) or "none"
     return [

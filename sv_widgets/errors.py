@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sv_widgets._values import is_number
+
 __all__ = [
     "API_ERRORS",
     "APIError",
@@ -302,7 +304,7 @@ def error_from_response(
     kw: dict[str, Any] = {"code": code, "endpoint": endpoint, "http_status": http_status}
     if cls is FileNotConverted:
         progress = body.get("progress")
-        if isinstance(progress, int | float) and not isinstance(progress, bool):
+        if is_number(progress):
             kw["progress"] = float(progress)
     return cls(message, **kw)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from sv_widgets._values import is_number, is_whole_number
 from sv_widgets.display import file_card_html, format_duration, image_src
 from sv_widgets.errors import (
     FileNotConverted,
@@ -73,7 +74,7 @@ def _opt_str(data: Mapping[str, Any], key: str, what: str = "") -> str | None:
 
 def _int(data: Mapping[str, Any], key: str) -> int:
     value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_whole_number(value):
         raise _bad(key, "an integer", value)
     return value
 
@@ -127,7 +128,7 @@ class Rendition:
         """Build from ``{"file": url, "label": "360"}``; a numeric label is accepted too."""
         data = _obj(data, what)
         label = data.get("label")
-        if isinstance(label, int) and not isinstance(label, bool):
+        if is_whole_number(label):
             label = str(label)  # the document calls the label a number; its example, a string
         if not isinstance(label, str):
             raise _bad(f"{what}.label", "a string", label)
@@ -213,7 +214,7 @@ class FileInfo:
         """Build from the ``/me/file`` reply; ``code`` is the file code it was asked for."""
         data = _obj(data, "reply")
         playtime = data.get("playtime")
-        if isinstance(playtime, bool) or not isinstance(playtime, int | float):
+        if not is_number(playtime):
             raise _bad("playtime", "a number", playtime)
         return cls(
             extension=_str(data, "extension"),

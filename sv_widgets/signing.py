@@ -31,6 +31,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from sv_widgets._values import is_whole_number
+
 __all__ = [
     "CLIENT_ALGOS",
     "DEFAULT_ALGO",
@@ -369,7 +371,7 @@ def verify(
         raise BadSignature("signature does not match")
 
     expires = payload.get("expires")
-    if isinstance(expires, bool) or not isinstance(expires, int):
+    if not is_whole_number(expires):
         raise MalformedToken("token payload 'expires' must be an integer of UNIX seconds")
     if expires + leeway < now:
         raise ExpiredToken(f"token expired {int(now - expires)} s ago")

@@ -1,4 +1,4 @@
-"""Shared fixtures of the sv-widgets test suite. Names here are stable; teammates rely on them.
+"""Shared fixtures of the sv-widgets test suite (helpers to import live in ``tests/helpers``).
 
 ``clean_sv_env`` (autouse)
     Removes every ``SV_*`` environment variable, so a developer's own keys never leak in.
@@ -12,16 +12,27 @@
 ``signed`` (function)
     ``signed(method, action, public_key=PUBLIC_KEY, expires_in=60, **fields) -> token``,
     a token made with ``sv_widgets.signing.sign`` for the emulator's accounts.
+``emu`` (function)
+    This test's emulator: the plugin's ``sv_emulator_isolated`` (one emulator per
+    configuration for the whole session, reset before each test), configured by the module's
+    or the test's ``@pytest.mark.sv_emulator(...)`` marker.
+``client`` (function)
+    A :class:`~sv_widgets.client.Client` of ``emu`` for its first account, closed afterwards.
+``client_waits`` (function)
+    Every wait a client decides on before another attempt, in order (``None``: it gave up
+    instead of waiting), so that a test asserts on the decision, never on elapsed time.
 ``api`` (function)
-    An ``EmulatorAPI`` raw-HTTP helper (requests + signing, no client) for the shared
-    emulator: ``call``, ``initiate``, ``upload``, ``convert``, ``info``, ``wait_ready``.
-    ``EmulatorAPI(any_emulator)`` works for other emulators (first account).
+    A :class:`tests.helpers.api.EmulatorAPI` raw-HTTP helper (requests + signing, no client)
+    for the shared emulator: ``call``, ``initiate``, ``upload``, ``convert``, ``info``,
+    ``wait_ready``. ``EmulatorAPI(any_emulator)`` works for other emulators (first account).
 
 Processes the suite starts get ``TMPDIR`` set to a directory of the run's own, removed
 at the end (``pytest_configure``): whatever a killed kernel leaves behind goes with it.
 
-The plugin fixtures ``sv_emulator`` (one emulator per test) and ``sv_emulator_session`` come
-from ``sv_widgets.emulator.pytest_plugin`` (an installed pytest entry point).
+The plugin fixtures ``sv_emulator`` (one emulator per test), ``sv_emulator_isolated`` and
+``sv_emulator_session`` come from ``sv_widgets.emulator.pytest_plugin`` (an installed pytest
+entry point): a test that needs an emulator configured its own way marks itself and takes
+``emu``, it does not start one.
 """
 
 from __future__ import annotations
@@ -35,16 +46,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from sv_widgets import signing
+from sv_widgets.client import Client
+from sv_widgets.client._transport import Transport
 from sv_widgets.emulator import Emulator
-
-PUBLIC_KEY = "test-public"
-PRIVATE_KEY = "test-private-0123456789abcdef"
-OTHER_PUBLIC_KEY = "other-public"
-OTHER_PRIVATE_KEY = "other-private-fedcba9876543210"
-
+from tests.helpers.api import (
+    OTHER_PRIVATE_KEY,
+    OTHER_PUBLIC_KEY,
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    EmulatorAPI,
+)
 
 _CHILDREN_TMP: list[tuple[str, str | None]] = []  # (this run's directory, TMPDIR before)
 
@@ -125,108 +138,32 @@ def signed() -> Callable[..., str]:
     return make
 
 
-class EmulatorAPI:
-    """Raw-HTTP helper for emulator tests (requests + signing only: no sv_widgets.client).
+@pytest.fixture
+def emu(sv_emulator_isolated: Emulator) -> Emulator:
+    """This test's emulator, configured by its ``sv_emulator`` marker (see the docstring)."""
+    return sv_emulator_isolated
 
-    Tokens are signed for ``public_key`` (default: the emulator's first account).
-    """
 
-    def __init__(self, emulator: Emulator, public_key: str | None = None) -> None:
-        self.emulator = emulator
-        self.public_key = public_key or next(iter(emulator.accounts))
+@pytest.fixture
+def client(emu: Emulator) -> Iterator[Client]:
+    """A client of ``emu`` for its first account."""
+    with emu.client() as c:
+        yield c
 
-    def token(
-        self,
-        method: str,
-        action: str,
-        *,
-        public_key: str | None = None,
-        expires_in: int = 60,
-        **fields: Any,
-    ) -> str:
-        """A token for ``method``/``action`` with extra signed ``fields``."""
-        key = public_key or self.public_key
-        payload = {
-            "algo": "sha256",
-            "public_key": key,
-            "method": method,
-            "action": action,
-            "expires": int(time.time()) + expires_in,
-            **fields,
-        }
-        return signing.sign(payload, self.emulator.accounts[key])
 
-    def call(
-        self,
-        verb: str,
-        endpoint: str,
-        method: str,
-        action: str,
-        *,
-        data: Any = None,
-        params: dict[str, Any] | None = None,
-        public_key: str | None = None,
-        **fields: Any,
-    ) -> requests.Response:
-        """Sign ``method``/``action`` with ``fields`` and send ``verb`` to ``{api}/{endpoint}``."""
-        token = self.token(method, action, public_key=public_key, **fields)
-        query = {"token": token, **(params or {})}
-        return requests.request(
-            verb, f"{self.emulator.api_url}/{endpoint}", params=query, data=data, timeout=30
-        )
+@pytest.fixture
+def client_waits(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """The waits clients decide on between attempts (``None``: they gave up at once)."""
+    chosen: list[float | None] = []
+    decide = Transport._delay
 
-    def initiate(self, public_key: str | None = None) -> dict[str, Any]:
-        """A fresh upload ticket: ``{"server", "ref", "token"}``."""
-        r = self.call("GET", "upload/initiate", "upload", "initiate", public_key=public_key)
-        body: dict[str, Any] = r.json()
-        assert body["status"] == "success", body
-        return body
+    def recorded(self: Transport, attempt: int, response: Any) -> float | None:
+        delay = decide(self, attempt, response)
+        chosen.append(delay)
+        return delay
 
-    def upload(
-        self, content: bytes | Path, name: str = "clip.mp4", public_key: str | None = None
-    ) -> str:
-        """Upload bytes or a file with the plugin's request shape; return the file code."""
-        ticket = self.initiate(public_key)
-        data = content.read_bytes() if isinstance(content, Path) else content
-        r = requests.post(
-            ticket["server"],
-            params={"ref": ticket["ref"], "token": ticket["token"]},
-            data={"ref": ticket["ref"], "token": ticket["token"]},
-            files={"file": (name, data)},
-            timeout=60,
-        )
-        body = r.json()
-        assert body["status"] == "success", body
-        return str(body["code"])
-
-    def convert(self, code: str, public_key: str | None = None, **flags: Any) -> dict[str, Any]:
-        """Request conversion; return the JSON body."""
-        r = self.call(
-            "GET",
-            "upload/conversion/initiate",
-            "upload",
-            "convert",
-            public_key=public_key,
-            file_code=code,
-            **flags,
-        )
-        return dict(r.json())
-
-    def info(self, code: str, public_key: str | None = None) -> dict[str, Any]:
-        """``GET /me/file``; return the JSON body."""
-        r = self.call("GET", "me/file", "file", "get", public_key=public_key, file_code=code)
-        return dict(r.json())
-
-    def wait_ready(self, code: str, timeout: float = 120.0) -> dict[str, Any]:
-        """Poll ``/me/file`` until the file is converted (or failed); return the last body."""
-        deadline = time.monotonic() + timeout
-        while True:
-            body = self.info(code)
-            if body.get("status") == "success" or body.get("error") != 100030:
-                return body
-            if time.monotonic() > deadline:
-                raise AssertionError(f"conversion of {code} did not finish: {body}")
-            time.sleep(0.2)
+    monkeypatch.setattr(Transport, "_delay", recorded)
+    return chosen
 
 
 @pytest.fixture

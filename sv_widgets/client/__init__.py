@@ -1,6 +1,6 @@
-"""The client wing: :class:`Client`, one method per SpareVideos endpoint.
+"""The client package: :class:`Client`, one method per SpareVideos endpoint.
 
-The public face is this module; the rooms behind it are private and each holds one concept,
+The public face is this module; the modules behind it are private and each holds one concept,
 as httpx's ``_client.py`` and ``_transports/`` do:
 
 =================  ==============================================================

@@ -2,7 +2,7 @@
 
 :class:`ClientBase` owns the keys, the URLs and the transport, and turns "sign this
 ``method``/``action`` with these fields and call that path" into one retried or unretried
-HTTP call. The endpoints themselves are the methods of ``Client`` in client.py.
+HTTP call. The endpoints themselves are the methods of ``Client`` in ``_client.py``.
 
 Examples
 --------

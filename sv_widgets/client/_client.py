@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from sv_widgets._values import is_whole_number
 from sv_widgets.client._base import ClientBase, _code
 from sv_widgets.client._multipart import MultipartBody, ProgressReader, ProgressThrottle
 from sv_widgets.client._polling import (
@@ -336,7 +337,7 @@ class Client(ClientBase):
         b'\\xff\\xd8\\xff'
         """
         code = _code(file_code)
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        if size is not None and (not is_whole_number(size) or size < 1):
             raise ValueError(f"size must be a positive integer, got {size!r}")
         if size is None:
             if file_name is None:
@@ -373,7 +374,7 @@ class Client(ClientBase):
         >>> client.list_files().last_page  # doctest: +SKIP
         1
         """
-        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        if not is_whole_number(page) or page < 1:
             raise ValueError(f"page must be an integer >= 1, got {page!r}")
         body = self._api(
             "GET", "/me/files", ("files", "get"), idempotent=True, params={"page": str(page)}

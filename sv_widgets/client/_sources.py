@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Literal, Protocol, runtime_checkable
 
+from sv_widgets._values import is_whole_number
 from sv_widgets.errors import LocalFileError
 from sv_widgets.wire import is_http_url
 
@@ -164,7 +165,7 @@ def _declared_size(source: Any) -> int | None:
     declared = getattr(source, "declared_size", None)
     if declared is None:
         return None
-    if isinstance(declared, bool) or not isinstance(declared, int) or declared < 0:
+    if not is_whole_number(declared) or declared < 0:
         raise LocalFileError(f"declared_size must be a whole number of bytes, not {declared!r}")
     return declared
 

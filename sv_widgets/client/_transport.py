@@ -194,8 +194,9 @@ class _Adapter(HTTPAdapter):
     """Connections that send request bodies in 1 MiB blocks.
 
     urllib3 reads a streaming body (the multipart encoder) ``blocksize`` bytes at a time,
-    16 KiB by default: 65,000 reads and progress updates per GiB, which made uploads 1.4x
-    slower than curl. 1 MiB blocks keep memory flat and the CPU out of the way.
+    16 KiB by default: 65,000 reads and progress updates per GiB, which made uploads slower
+    than curl (benchmarks/results.md). 1 MiB blocks keep memory flat and the CPU out of the
+    way.
     """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:

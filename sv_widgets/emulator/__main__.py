@@ -12,10 +12,11 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from sv_widgets.emulator._extra import require_extra
-from sv_widgets.emulator.control import CONVERSION_MODES
-from sv_widgets.emulator.faults import parse_fault_spec
-from sv_widgets.emulator.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator, is_loopback
+from sv_widgets.emulator.http.control import CONVERSION_MODES
+from sv_widgets.emulator.http.faults import parse_fault_spec
+from sv_widgets.emulator.network.addresses import is_loopback
+from sv_widgets.emulator.runtime.extra import require_extra
+from sv_widgets.emulator.runtime.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator
 
 __all__ = ["build_parser", "main"]
 

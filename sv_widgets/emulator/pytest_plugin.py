@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from sv_widgets.emulator.server import Emulator
+from sv_widgets.emulator.runtime.server import Emulator
 
 __all__ = ["sv_emulator", "sv_emulator_isolated", "sv_emulator_session"]
 

@@ -17,7 +17,7 @@
 ==========================  ==========================================================
 
 The magics are thin: parse the line, resolve the client, hand over to the client, the
-upload pipeline or a widget, return a value. Each is one short method here; the rooms
+upload pipeline or a widget, return a value. Each is one short method here; the modules
 behind them are ``_command`` (arguments, help, the one error style), ``_session``
 (credentials and clients), ``_demo`` (the demo emulator), ``_account`` (login and status),
 ``_uploads`` (uploads, one or many) and ``_files`` (everything that takes a file code). Settings:

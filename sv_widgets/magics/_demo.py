@@ -39,7 +39,7 @@ DEMO_PUBLIC_KEY = "demo"
 
 def no_emulator_extra(module: str) -> str:
     """What the magics say when demo mode would start but the ``emulator`` extra is missing."""
-    from sv_widgets.emulator._extra import INSTALL_HINT
+    from sv_widgets.emulator.runtime.extra import INSTALL_HINT
 
     return (
         f"no credentials found, and demo mode needs the emulator extra, which is not installed "
@@ -70,7 +70,7 @@ class DemoService:
     @staticmethod
     def missing_module() -> str | None:
         """The first module of the ``emulator`` extra that is not installed, if any."""
-        from sv_widgets.emulator._extra import missing_module
+        from sv_widgets.emulator.runtime.extra import missing_module
 
         return missing_module()
 
@@ -144,8 +144,8 @@ class DemoService:
 
     @staticmethod
     def _start(directory: Path | None, private_key: str) -> EmulatorProcess:
-        from sv_widgets.emulator._extra import require_extra
-        from sv_widgets.emulator.process import EmulatorProcess
+        from sv_widgets.emulator.runtime.extra import require_extra
+        from sv_widgets.emulator.runtime.process import EmulatorProcess
 
         require_extra()  # in this process: the error names what to install
         if directory is not None:

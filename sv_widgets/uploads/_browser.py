@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from sv_widgets._values import is_whole_number, shown
 from sv_widgets.errors import Cancelled
 from sv_widgets.uploads._job import Transfer, TransferProgress
 from sv_widgets.uploads._page import (
@@ -67,7 +68,6 @@ from sv_widgets.uploads._page import (
     BrowserUploadError,
     check_id,
     parse_upload_reply,
-    shown_name,
 )
 from sv_widgets.uploads._relay import RelayStream
 
@@ -136,14 +136,13 @@ class _IdleClock:
 
 
 def _clean_message(value: object) -> str:
-    text = value if isinstance(value, str) else ""
-    text = "".join(c if c.isprintable() else " " for c in text[:_MAX_MESSAGE])
+    text = shown(value, _MAX_MESSAGE, quote=False) if isinstance(value, str) else ""
     return " ".join(text.split()) or "no reason given"
 
 
 def _whole(value: object, what: str, *, low: int = 0, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} {shown_name(value)} is not a whole number")
+    if not is_whole_number(value):
+        raise ValueError(f"{what} {shown(value)} is not a whole number")
     if value < low or (high is not None and value > high):
         raise ValueError(f"{what} {value} is out of range")
     return value
@@ -418,17 +417,13 @@ class PageLink:
                 self.page_gone(page)
             return None
         if kind not in _ROUTES:
-            return f"refused a message of unknown type {shown_name(kind)}"
+            return f"refused a message of unknown type {shown(kind)}"
         tid = content.get("tid")
         with self._lock:
             live = self._live.get(tid) if isinstance(tid, str) else None
             ended = isinstance(tid, str) and tid in self._ended
         if live is None:  # late messages of an upload that just stopped pass quietly
-            return (
-                None
-                if ended
-                else f"refused a {kind} message for an unknown upload {shown_name(tid)}"
-            )
+            return None if ended else f"refused a {kind} message for an unknown upload {shown(tid)}"
         self.page_seen(live.file.page)
         try:
             _ROUTES[kind](live, content, buffers)
@@ -491,7 +486,7 @@ def _result(live: _Live, content: dict[str, Any], buffers: Sequence[Any]) -> Non
 def _failed(live: _Live, content: dict[str, Any], buffers: Sequence[Any]) -> None:
     reason = content.get("reason")
     if reason not in _FAILURE_REASONS:
-        raise ValueError(f"an unknown failure reason {shown_name(reason)}")
+        raise ValueError(f"an unknown failure reason {shown(reason)}")
     sent = _whole(content.get("sent"), "the bytes sent", high=live.file.size)
     report = {"sent": sent, "reason": reason, "message": _clean_message(content.get("message"))}
     if live.stream is not None:

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from sv_widgets._values import is_whole_number, shown
 from sv_widgets.errors import InvalidResponse, SpareVideosError, error_from_response
 from sv_widgets.signing import redact
 from sv_widgets.wire import is_file_code
@@ -39,7 +40,6 @@ __all__ = [
     "check_size",
     "clean_file_name",
     "parse_upload_reply",
-    "shown_name",
 ]
 
 #: Longest file name accepted, in characters (what common file systems allow).
@@ -83,13 +83,13 @@ def check_id(value: object, what: str) -> str:
     """An id the page chose (letters, digits, ``-`` and ``_``, at most 64), or ``ValueError``."""
     if isinstance(value, str) and _ID.fullmatch(value):
         return value
-    raise ValueError(f"{what} {shown_name(value)} is not an id")
+    raise ValueError(f"{what} {shown(value)} is not an id")
 
 
 def check_size(value: object) -> int:
     """A declared file size: a whole number of bytes, at least one, or ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"the file size {shown_name(value)} is not a whole number of bytes")
+    if not is_whole_number(value):
+        raise ValueError(f"the file size {shown(value)} is not a whole number of bytes")
     if value == 0:
         raise ValueError("the file is empty: there is nothing to upload")
     if not 0 < value <= MAX_SIZE:
@@ -125,14 +125,6 @@ def clean_file_name(name: object) -> str:
     return cleaned
 
 
-def shown_name(value: object, limit: int = 60) -> str:
-    """A short, printable rendering of something the page sent, for a message."""
-    text = value if isinstance(value, str) else repr(value)
-    printable = "".join(c if c.isprintable() else "?" for c in text[:limit])
-    more = f"… ({len(text):,} characters)" if len(text) > limit else ""
-    return f"{printable!r}{more}" if isinstance(value, str) else printable + more
-
-
 def parse_upload_reply(status: object, body: object, *, token: str) -> str:
     """The file code in the upload server's answer to a page's POST, or its typed error.
 
@@ -150,7 +142,7 @@ def parse_upload_reply(status: object, body: object, *, token: str) -> str:
     sv_widgets.errors.LimitsExceeded: [10006] too big (POST upload from the page)
     """
     endpoint = "POST upload from the page"
-    http_status = status if isinstance(status, int) and not isinstance(status, bool) else None
+    http_status = status if is_whole_number(status) else None
     text = body if isinstance(body, str) else ""
     snippet = redact(text[:_SNIPPET], (token,))
     try:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from sv_widgets.errors import UploadCancelled
 from sv_widgets.uploads import TextProgress
-from sv_widgets.widgets.browser import FileBrowser
 from sv_widgets.widgets.dropzone import UploadDropzone
+from sv_widgets.widgets.file_browser import FileBrowser
 from sv_widgets.widgets.gallery import ThumbnailGallery
 from sv_widgets.widgets.player import Player
 from sv_widgets.widgets.upload import UploadProgress

@@ -97,6 +97,9 @@ class Runner:
     on_error
         Called (in the worker thread) with any exception a task raises. Tasks that handle their
         own API errors never reach it; it is the safety net that keeps failures visible.
+    on_idle
+        Called (in the worker thread) each time the last pending task ends; :meth:`wait_idle`
+        returns only once it has run.
 
     Examples
     --------
@@ -114,11 +117,15 @@ class Runner:
         max_workers: int,
         name: str,
         on_error: Callable[[BaseException], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
         self._on_error = on_error
+        self._on_idle = on_idle
         self._pending: set[Future[Any]] = set()
+        self._settling = 0  # on_idle calls running
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
         self._closed = False
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
@@ -148,9 +155,30 @@ class Runner:
     def _forget(self, future: Future[Any]) -> None:
         with self._lock:
             self._pending.discard(future)
+            settle = not self._pending and self._on_idle is not None
+            if settle:
+                self._settling += 1
+        if not settle:
+            return
+        try:
+            assert self._on_idle is not None
+            self._on_idle()
+        except Exception:  # like a task's own error: shown in the log, never lost
+            log.exception("sv_widgets: idle callback failed")
+        finally:
+            with self._settled:
+                self._settling -= 1
+                self._settled.notify_all()
+
+    @property
+    def idle(self) -> bool:
+        """Whether no task is pending (an ``on_idle`` callback sees ``True``)."""
+        with self._lock:
+            return not self._pending
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until no task is pending, including tasks scheduled by tasks.
+        """Block until no task is pending, including tasks scheduled by tasks, and the
+        ``on_idle`` callback has run.
 
         Returns ``True`` when idle, ``False`` if ``timeout`` seconds passed first.
         """
@@ -158,12 +186,16 @@ class Runner:
         while True:
             with self._lock:
                 pending = set(self._pending)
-            if not pending:
-                return True
+                if not pending and not self._settling:
+                    return True
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return False
-            wait_futures(pending, timeout=left)
+            if pending:
+                wait_futures(pending, timeout=left)
+                continue
+            with self._settled:
+                self._settled.wait_for(lambda: not self._settling or self._pending, left)
 
     def shutdown(self) -> None:
         """Cancel queued tasks and let running ones finish in the background."""

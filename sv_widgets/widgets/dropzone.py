@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 from traitlets import Bool, Dict, List, TraitError, Unicode, validate
 
+from sv_widgets._values import is_whole_number, shown
 from sv_widgets.display import format_duration
 from sv_widgets.errors import FileserverError, summarize
 from sv_widgets.uploads import (
@@ -42,9 +43,9 @@ from sv_widgets.uploads import (
     clean_file_name,
 )
 from sv_widgets.uploads._page import check_id, check_size
-from sv_widgets.widgets._static import StaticDisplay, with_static_html
+from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import Coalescer, Runner, set_traits
-from sv_widgets.widgets.upload import detail_text, upload_html
+from sv_widgets.widgets._upload_view import detail_text, upload_html
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -109,15 +110,14 @@ class _Row:
     generation: int = 0  # bumped by each (re)scheduling: a stale queued task does nothing
 
 
-def _shown(raw: object) -> str:
-    """A printable, bounded rendering of a name the page sent (for a refused row)."""
+def _refused_name(raw: object) -> str:
+    """The name a refused row shows for what the page sent as a file's name."""
     if not isinstance(raw, str) or not raw:
         return "(no name)"
-    text = "".join(c if c.isprintable() else "?" for c in raw[:_NAME_SHOWN])
-    return text + ("…" if len(raw) > _NAME_SHOWN else "")
+    return shown(raw, _NAME_SHOWN, quote=False)
 
 
-class UploadDropzone(anywidget.AnyWidget):
+class UploadDropzone(StaticHTML, anywidget.AnyWidget):
     """A drop target and a "Choose files" button: each file is uploaded from the page.
 
     Parameters
@@ -195,7 +195,7 @@ class UploadDropzone(anywidget.AnyWidget):
         transport: str = "auto",
         poll_interval: float = 1.0,
     ) -> None:
-        if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        if not is_whole_number(parallel) or parallel < 1:
             raise ValueError(f"parallel must be a whole number >= 1, not {parallel!r}")
         if transport not in MODES:
             raise ValueError(f"transport must be one of {', '.join(MODES)}, not {transport!r}")
@@ -215,8 +215,6 @@ class UploadDropzone(anywidget.AnyWidget):
         self._link = PageLink(self._send_to_page, busy=lambda: CELLS.running)
         self._publish = Coalescer(0.2, self._flush)
         self._shown_in: int | None = None
-        self._static = StaticDisplay()
-        self._static_ends: tuple[tuple[str, str], ...] = ()
         CELLS.watch()
         self.on_msg(self._on_msg)
 
@@ -291,12 +289,7 @@ class UploadDropzone(anywidget.AnyWidget):
         if count is not None and count == self._shown_in:
             return
         self._shown_in = count
-        bundle = self._repr_mimebundle_()
-        if bundle is not None:
-            self._static.show(bundle)  # with a display id: the saved HTML follows the files
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+        super()._ipython_display_()  # with a display id: the saved HTML follows the files
 
     def _static_html(self) -> str:
         """What a saved notebook shows: the files chosen here and where each one ended."""
@@ -312,19 +305,14 @@ class UploadDropzone(anywidget.AnyWidget):
             rows += f"<div>… and {len(states) - _STATIC_ROWS} more</div>"
         return f'<div class="sv-dropzone-saved"><strong>{html.escape(caption)}</strong>{rows}</div>'
 
-    def _settle_static(self) -> None:
-        """Once every chosen file has ended, give the area's displays their final HTML.
-
-        Only then: a display update draws the live view anew, which is harmless at rest.
-        """
+    def _static_state(self) -> tuple[tuple[str, str], ...] | None:
+        """How every chosen file ended, once all have: the HTML is replaced only then (a
+        display update draws the live view anew, which is harmless at rest)."""
         with self._lock:
             phases = [(r.id, "queued" if r.queued else r.state.phase) for r in self._rows]
         if not phases or any(phase not in TERMINAL_PHASES for _, phase in phases):
-            return
-        ends = tuple(phases)
-        if ends != self._static_ends and self._static.shown:
-            self._static_ends = ends
-            self._static.refresh(self._repr_mimebundle_())
+            return None
+        return tuple(phases)
 
     # -- the page -> the kernel ---------------------------------------------------------
     def _send_to_page(self, content: dict[str, Any], buffers: list[bytes] | None) -> None:
@@ -390,8 +378,8 @@ class UploadDropzone(anywidget.AnyWidget):
             size = check_size(entry.get("size"))
         except ValueError as e:
             declared = entry.get("size")
-            known = declared if isinstance(declared, int) and not isinstance(declared, bool) else 0
-            state = UploadState(name=_shown(entry.get("name")), total=max(0, known))
+            known = declared if is_whole_number(declared) else 0
+            state = UploadState(name=_refused_name(entry.get("name")), total=max(0, known))
             state.apply(phase="failed", error=f"refused: {e}", state="failed: nothing was sent")
             # Keyed as the page keyed it (when that key is sound), so that the page can match
             # the refusal to the file it is waiting on and stop waiting.
@@ -418,7 +406,7 @@ class UploadDropzone(anywidget.AnyWidget):
         row_id = content.get("row")
         row = self._by_id.get(row_id) if isinstance(row_id, str) else None
         if row is None:
-            return f"refused a {kind} for an unknown file {shown_name(content.get('row'))}"
+            return f"refused a {kind} for an unknown file {shown(content.get('row'))}"
         if kind == "cancel":
             self._cancel_row(row)
             return None
@@ -532,11 +520,6 @@ def _can_retry(row: _Row, phase: str) -> bool:
         return False
     state = row.state
     return not (phase == "failed" and state.file_code and state.error_code == FILESERVER_ERROR)
-
-
-def shown_name(value: object) -> str:
-    """A short printable form of an id the page sent, for a notice."""
-    return repr(_shown(value)) if isinstance(value, str) else type(value).__name__
 
 
 def _serving_notebook() -> bool:

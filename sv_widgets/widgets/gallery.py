@@ -17,7 +17,7 @@ from traitlets import Dict, Int, List, Unicode, observe
 from sv_widgets.display import image_src, status_html, thumbnails_html
 from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._cache import thumbnail_cache
-from sv_widgets.widgets._static import StaticDisplay, with_static_html
+from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
 from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
 
@@ -28,10 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["ThumbnailGallery"]
 
 _STATIC = Path(__file__).parent / "static"
-_STATIC_WAIT_S = 10.0  # how long a display waits for the list and the images
 
 
-class ThumbnailGallery(anywidget.AnyWidget):
+class ThumbnailGallery(StaticHTML, anywidget.AnyWidget):
     """A clickable grid of a file's thumbnails, grouped by height.
 
     Clicking an image (or :meth:`select`, or setting :attr:`value`) makes it the file's
@@ -91,8 +90,10 @@ class ThumbnailGallery(anywidget.AnyWidget):
         super().__init__(file_code=file_code)
         self._client = client
         self._size = size
-        self._runner = Runner(max_workers, "sv-gallery", on_error=self._show_error)
-        self._saver = Runner(1, "sv-gallery-save", on_error=self._show_error)  # in click order
+        settle = self._settle_static
+        self._runner = Runner(max_workers, "sv-gallery", on_error=self._show_error, on_idle=settle)
+        # one saver: saves go in click order
+        self._saver = Runner(1, "sv-gallery-save", on_error=self._show_error, on_idle=settle)
         self._lock = threading.Lock()
         self._arrived: dict[str, bytes] = {}
         self._outstanding = 0
@@ -103,7 +104,6 @@ class ThumbnailGallery(anywidget.AnyWidget):
         self._choices = 0
         self._saves = 0
         self._quiet = Quiet()
-        self._static = StaticDisplay()
         self._publish = Coalescer(0.1, self._flush_images)
         self.on_msg(self._on_msg)
         self.reload()
@@ -136,16 +136,9 @@ class ThumbnailGallery(anywidget.AnyWidget):
         super().close()
 
     # -- static output ------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self.wait_idle(_STATIC_WAIT_S)  # the list and the images, so the HTML has them
-        return self._bundle(**kwargs)
-
-    def _bundle(self, **kwargs: Any) -> Any:
-        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
-
-    def _ipython_display_(self) -> None:
-        """Display with a display id, so the saved HTML can follow the selection."""
-        self._static.show(self._repr_mimebundle_())
+    def _static_state(self) -> str | None:
+        """The selection, once loading and saving are done (the HTML follows it)."""
+        return self.value if self._runner.idle and self._saver.idle else None
 
     def _static_html(self) -> str:
         """What a saved notebook shows: the selected thumbnail's row, images inlined."""
@@ -279,10 +272,8 @@ class ThumbnailGallery(anywidget.AnyWidget):
             return
         self._confirmed = name
         self._saves += 1
-        if self.value == name:
+        if self.value == name:  # (the saved notebook follows once the saver is idle)
             set_traits(self, status="saved", saving="", message=f"Saved: {name} is the thumbnail.")
-            if self._static.shown:  # the saved notebook shows the new selection too
-                self._static.refresh(self._bundle())
 
     def _show_error(self, exc: BaseException) -> None:
         set_traits(

@@ -66,7 +66,7 @@ from sv_widgets.errors import (
     summarize,
 )
 from sv_widgets.models import Rendition
-from sv_widgets.widgets._static import with_static_html
+from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import Runner, set_traits
 from sv_widgets.wire import STREAM_FORMATS
 
@@ -82,7 +82,6 @@ _PROXY_MODES = ("auto", "always", "never")
 #: What ``format`` may be; the file's own formats are listed in this (preference) order.
 FORMATS = ("auto", *STREAM_FORMATS)
 _NAMES = {"auto": "auto", "hls": "HLS", "dash": "DASH", "mp4": "MP4", "webm": "WebM"}
-_STATIC_WAIT_S = 10.0  # how long a display waits for the file's info and poster
 
 
 def default_rendition(renditions: list[Rendition] | tuple[Rendition, ...]) -> str:
@@ -154,7 +153,7 @@ def vendor_library() -> tuple[dict[str, Any], bytes]:
     return manifest, (_VENDOR / manifest["file"]).read_bytes()
 
 
-class Player(anywidget.AnyWidget):
+class Player(StaticHTML, anywidget.AnyWidget):
     """Play a converted file: MP4, WebM, HLS or DASH, with a format and a rendition selector.
 
     Parameters
@@ -231,7 +230,9 @@ class Player(anywidget.AnyWidget):
         self._client = client
         self._wanted = rendition or "auto"
         self.info: FileInfo | None = None
-        self._runner = Runner(2, "sv-player", on_error=self._show_error)
+        self._runner = Runner(
+            2, "sv-player", on_error=self._show_error, on_idle=self._settle_static
+        )
         self.on_msg(self._on_msg)
         self.reload()
 
@@ -366,12 +367,12 @@ class Player(anywidget.AnyWidget):
         set_traits(self, status="error", error=summarize(exc))
 
     # -- static output ------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
+    def _static_state(self) -> bool | None:
+        """Loaded (the HTML is shown again once, when the file's info and poster arrived)."""
+        return True if self._runner.idle else None
 
     def _static_html(self) -> str:
         """What a saved notebook shows without a kernel: the file's card with the poster."""
-        self.wait_idle(_STATIC_WAIT_S)
         title = f"Player · {self.file_code}"
         if self.info is None:
             return status_html(title, self.error or "loading…", error=self.status == "error")

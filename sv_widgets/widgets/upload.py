@@ -18,24 +18,24 @@ import anywidget
 import ipywidgets as W
 from traitlets import Bool, Float, Int, Unicode, dlink
 
-from sv_widgets.display import format_bytes, format_duration, format_rate, status_html
+from sv_widgets.display import format_bytes, format_duration
 from sv_widgets.errors import UploadCancelled
 from sv_widgets.uploads import (
     TERMINAL_PHASES,
     Upload,
     UploadOptions,
-    UploadState,
     run_text,
     status_line,
 )
-from sv_widgets.widgets._static import StaticDisplay, with_static_html
+from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import close_descendants, set_traits
+from sv_widgets.widgets._upload_view import detail_text, upload_html
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
     from sv_widgets.models import FileInfo
 
-__all__ = ["CancelButton", "UploadCancelled", "UploadProgress", "detail_text", "upload_html"]
+__all__ = ["CancelButton", "UploadCancelled", "UploadProgress"]
 
 _MIRRORED = (
     "phase",
@@ -52,7 +52,6 @@ _MIRRORED = (
 )
 _BAR_STYLES = {"ready": "success", "failed": "danger", "cancelled": "warning"}
 _STATIC = Path(__file__).parent / "static"
-_RATE_FROM_BYTES = 64 * 1024  # a rate is noise for smaller files (one read, a few ms)
 
 
 class CancelButton(anywidget.AnyWidget):
@@ -96,60 +95,7 @@ class CancelButton(anywidget.AnyWidget):
             self.click()
 
 
-def detail_text(state: UploadState) -> str:
-    """The figures line under an upload's bar: the same in every view of an upload.
-
-    Examples
-    --------
-    >>> state = UploadState(name="a.mp4", total=2_000_000)
-    >>> state.apply(phase="uploading", progress=0.5, sent=1_000_000, rate=500_000.0, eta=2.0)
-    >>> detail_text(state)
-    '50% · 1.0 MB of 2.0 MB · 0.50 MB/s · 2 s left'
-    """
-    if state.phase == "uploading":
-        return " · ".join(state.figures())
-    if state.phase == "converting":
-        figures = state.figures()
-        return f"converting {figures[0]}" if figures else "converting…"
-    if state.phase == "ready":
-        done = "done"
-        if state.total:
-            done += f" · {format_bytes(state.total)} uploaded"
-            if state.rate and state.total >= _RATE_FROM_BYTES:
-                done += f" at {format_rate(state.rate)}"
-        return done
-    return {"initiating": "initiating…"}.get(state.phase, state.phase)
-
-
-def upload_html(state: UploadState) -> str:
-    """What a saved notebook shows of an upload: the file's card once ready, else where it
-    stands (standalone HTML: the thumbnail inlined small, no key or token).
-
-    Examples
-    --------
-    >>> state = UploadState(name="a.mp4")
-    >>> state.apply(phase="failed", error="[10006] File too large")
-    >>> "a.mp4" in upload_html(state), "[10006] File too large" in upload_html(state)
-    (True, True)
-    """
-    name = state.name or "upload"
-    if state.phase == "ready" and state.info is not None:
-        info = state.info
-        if state.thumbnail:
-            info = info.with_thumbnail_image(state.thumbnail)
-        size = f" ({format_bytes(state.total)})" if state.total else ""
-        return str(info.card_html(note=f"uploaded {name}{size}"))
-    if state.phase == "ready":
-        return status_html(name, f"uploaded as {state.file_code}")
-    if state.phase == "failed":
-        kept = f" (file {state.file_code} kept)" if state.file_code else ""
-        return status_html(name, state.error + kept, error=True)
-    if state.phase == "cancelled":
-        return status_html(name, state.state or "cancelled")
-    return status_html(name, f"{state.phase}…")
-
-
-class UploadProgress(W.VBox):  # type: ignore[misc]
+class UploadProgress(StaticHTML, W.VBox):  # type: ignore[misc]
     """Upload a file (or have the service fetch a URL), convert it, and show every step.
 
     Parameters
@@ -265,8 +211,6 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         state = upload.state
         for name in _MIRRORED:
             dlink((state, name), (self, name))
-        self._static = StaticDisplay()
-        self._static_phase = ""
         state.observe(lambda _c: self._draw(), names="revision")
         state.observe(lambda _c: self._settle_static(), names="revision")
         self._draw()
@@ -401,25 +345,16 @@ class UploadProgress(W.VBox):  # type: ignore[misc]
         return f"<UploadProgress {status_line(self.upload.state)}>"
 
     # -- static output ------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
-
-    def _ipython_display_(self) -> None:
-        """Display with a display id, so the saved HTML can follow the upload to its end."""
-        self._static.show(self._repr_mimebundle_())
-
-    def _settle_static(self) -> None:
-        """Once the upload ends, give every display of it the final HTML (code, thumbnail)."""
+    def _static_state(self) -> str | None:
+        """How the upload ended (the HTML is replaced then: code, thumbnail or reason)."""
         phase = self.upload.state.phase
-        if phase in TERMINAL_PHASES and phase != self._static_phase and self._static.shown:
-            self._static_phase = phase
-            self._static.refresh(self._repr_mimebundle_())
+        return phase if phase in TERMINAL_PHASES else None
 
     def _static_html(self) -> str:
         return upload_html(self.upload.state)
 
 
-class UploadColumn(W.VBox):  # type: ignore[misc]
+class UploadColumn(StaticHTML, W.VBox):  # type: ignore[misc]
     """Several uploads' rows and a summary under them, shown as one output (``%%sv_upload``).
 
     Its saved HTML is every row's (the file's card once ready, else where it stands) and the
@@ -437,19 +372,10 @@ class UploadColumn(W.VBox):  # type: ignore[misc]
         super().__init__([*rows, summary])
         self._rows = list(rows)
         self._summary = summary
-        self._static = StaticDisplay()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return with_static_html(super()._repr_mimebundle_(**kwargs), self._static_html())
-
-    def _ipython_display_(self) -> None:
-        """Display with a display id, so the saved HTML can follow the uploads to their end."""
-        self._static.show(self._repr_mimebundle_())
 
     def settle(self) -> None:
         """Give every display of the column its final HTML (call once all uploads ended)."""
-        if self._static.shown:
-            self._static.refresh(self._repr_mimebundle_())
+        self._refresh_static()
 
     def _static_html(self) -> str:
         rows = "".join(f"<div>{row._static_html()}</div>" for row in self._rows)

@@ -1,7 +1,7 @@
 <?php
 // An independent stand-in of the SpareVideos service, written the way a PHP service reads
 // requests: $_REQUEST, base64_decode, json_decode, hash_hmac, hash_equals, $_FILES.
-// It shares no code with sv_widgets: it is the second opinion tests/test_php_compat.py asks.
+// It shares no code with sv_widgets: it is the second opinion tests/client/test_php_compat.py asks.
 //
 //   SV_STANDIN_DATA=/tmp/dir PHP_CLI_SERVER_WORKERS=8 php -S 127.0.0.1:PORT standin.php
 //

@@ -31,9 +31,9 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import EmulatorAPI
 
 from sv_widgets.emulator import Emulator
+from tests.helpers.api import EmulatorAPI
 
 ALICE, ALICE_KEY = "alice-public", "alice-private-key-3f9a7c"
 BOB, BOB_KEY = "bob-public", "bob-private-key-8d21e6"

@@ -1,6 +1,6 @@
 """``kill -9`` of a subprocess emulator at hostile moments; restart on the same data directory.
 
-``tests/test_emulator_durability.py`` covers one kill mid-upload and one mid-conversion. This
+``tests/emulator/test_durability.py`` covers one kill mid-upload and one mid-conversion. This
 module covers what it does not: kills at seeded random moments under concurrent uploads
 (repeated, on the same data directory), a kill mid-delete (all or nothing survives), a kill
 with a queue of conversions and a second kill while they resume, a kill mid remote fetch,
@@ -28,7 +28,8 @@ from typing import Any
 
 import pytest
 import requests
-from emulator_process import WireEmulator
+
+from tests.helpers.process import WireEmulator
 
 PUBLIC, PRIVATE = "crash-public", "crash-private-5e1f"
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 import io
 import os
 import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import EmulatorAPI
 
 from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
 from sv_widgets.errors import SpareVideosError
+from tests.helpers.api import EmulatorAPI
 
 from .conftest import ALICE
 
@@ -144,22 +143,21 @@ def test_other_writes_are_never_repeated(
 
 
 def test_a_stalled_emulator_ends_in_a_timeout_within_the_configured_time(
-    faults: Emulator,
+    faults: Emulator, client_waits: list[float | None]
 ) -> None:
     faults.set_faults(
         [counter("files_get"), {"route": "files_get", "kind": "latency", "latency_ms": 8000}]
     )
     client = _client(faults, retries=3, timeout=(2, 1.0))
-    started = time.monotonic()
     with pytest.raises(SpareVideosError) as info:
         client.list_files()
-    elapsed = time.monotonic() - started
     assert type(info.value).__name__ == "RequestTimeout", repr(info.value)
-    assert 0.9 <= elapsed < 3.5, elapsed  # 3 retries would take 4 s or more
+    assert "within 1 s (read timeout)" in str(info.value)  # the client's, not the stall's end
     assert fired(faults) == 1  # a read timeout is not retried: the server may be working
+    assert client_waits == []
 
 
-def test_a_silent_server_ends_in_a_timeout(tmp_path: Any) -> None:
+def test_a_silent_server_ends_in_a_timeout(tmp_path: Any, client_waits: list[float | None]) -> None:
     """A listener that accepts connections (kernel backlog) and never answers."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -173,16 +171,17 @@ def test_a_silent_server_ends_in_a_timeout(tmp_path: Any) -> None:
             timeout=(1.0, 1.5),
             retries=2,
         )
-        started = time.monotonic()
         with pytest.raises(SpareVideosError) as info:
             client.list_files()
-        elapsed = time.monotonic() - started
     assert type(info.value).__name__ == "RequestTimeout", repr(info.value)
-    assert 1.4 <= elapsed < 4.0, elapsed  # 2 retries would take 4.5 s or more
+    assert "within 1.5 s (read timeout)" in str(info.value)
+    assert client_waits == []  # not retried
 
 
 @pytest.mark.parametrize(("kind", "wait"), [("http_503", 2), ("api_10005", 1)])
-def test_retry_after_is_honoured(faults: Emulator, kind: str, wait: int) -> None:
+def test_retry_after_is_honoured(
+    faults: Emulator, kind: str, wait: int, client_waits: list[float | None]
+) -> None:
     faults.set_faults(
         [
             counter("files_get"),
@@ -190,22 +189,21 @@ def test_retry_after_is_honoured(faults: Emulator, kind: str, wait: int) -> None
         ]
     )
     client = _client(faults, retries=3, max_retry_after=30)
-    started = time.monotonic()
     client.list_files()
-    elapsed = time.monotonic() - started
-    assert wait <= elapsed < wait + 2.5, elapsed
+    assert client_waits == [wait]  # the service's hint, not the client's short backoff
     assert fired(faults) == 2
 
 
-def test_a_retry_after_beyond_the_limit_is_not_waited_for(faults: Emulator) -> None:
+def test_a_retry_after_beyond_the_limit_is_not_waited_for(
+    faults: Emulator, client_waits: list[float | None]
+) -> None:
     faults.set_faults(
         [counter("files_get"), {"route": "files_get", "kind": "http_503", "retry_after": 3600}]
     )
     client = _client(faults, retries=3, max_retry_after=5)
-    started = time.monotonic()
     with pytest.raises(SpareVideosError):
         client.list_files()
-    assert time.monotonic() - started < 2
+    assert client_waits == [None]  # it gave up at once
     assert fired(faults) == 1
 
 
@@ -221,16 +219,15 @@ def test_progress_retries_api_errors(faults: Emulator) -> None:
     assert fired(faults) == 2
 
 
-def test_keep_alive_answers_are_not_delayed(hostile: Emulator) -> None:
-    import statistics
+def test_keep_alive_answers_are_not_delayed() -> None:
+    """Replies on a kept-alive connection must not wait for Nagle and delayed ACKs: the
+    emulator's listener is a TCP socket (asyncio sets ``TCP_NODELAY`` only on those) and the
+    connections it accepts have ``TCP_NODELAY`` set."""
+    from sv_widgets.emulator.runtime.server import _listen
 
-    import requests
-
-    with requests.Session() as s:
-        s.get(hostile.api_url + "/me/files", timeout=10)  # open the connection
-        times = []
-        for _ in range(15):
-            started = time.monotonic()
-            s.get(hostile.api_url + "/me/files", params={"token": "x"}, timeout=10)
-            times.append(time.monotonic() - started)
-    assert statistics.median(times) < 0.02, times
+    listener = _listen("127.0.0.1", 0)
+    with listener, socket.create_connection(listener.getsockname()[:2], timeout=10):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert listener.proto == socket.IPPROTO_TCP
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

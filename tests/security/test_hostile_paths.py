@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import EmulatorAPI
 
 from sv_widgets.emulator import Emulator
+from tests.helpers.api import EmulatorAPI
 
 from .conftest import ALICE, assert_alive, expect_error, raw_get, raw_request
 

@@ -12,7 +12,6 @@ import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -224,7 +223,6 @@ def test_thousands_of_hostile_requests(
                                 f"{spec['label']} {spec['method']} {spec['url'][:120]}: {wrong}"
                             )
 
-        started = time.monotonic()
         threads = [
             threading.Thread(target=worker, args=(specs[i::THREADS],)) for i in range(THREADS)
         ]
@@ -233,7 +231,6 @@ def test_thousands_of_hostile_requests(
         for t in threads:
             t.join(600)
             assert not t.is_alive(), "a worker hung"
-        elapsed = time.monotonic() - started
         assert not problems, f"{len(problems)} of {len(specs)} wrong, e.g.:\n" + "\n".join(
             problems[:15]
         )
@@ -252,4 +249,3 @@ def test_thousands_of_hostile_requests(
         bob.close()
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors[:5]]
-    assert elapsed < 600

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import EmulatorAPI
 
 from sv_widgets.emulator import Emulator
+from tests.helpers.api import EmulatorAPI
 
 from .conftest import ALICE, BOB_KEY, expect_error
 

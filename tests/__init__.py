@@ -1,0 +1,1 @@
+"""The sv-widgets test suite: folders mirror the package (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Tests of sv_widgets.widgets."""
