@@ -20,6 +20,8 @@ import ipaddress
 import re
 from typing import TypeAlias
 
+from sv_widgets.wire import is_loopback_host
+
 __all__ = ["REFUSED_NAMES", "IPAddress", "embedded_ipv4", "numeric_host", "refusal"]
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -45,7 +47,6 @@ _ALWAYS_REFUSED = (
     ("reserved", _nets("240.0.0.0/4 192.0.0.0/24 192.0.2.0/24 192.88.99.0/24 198.18.0.0/15"
                        " 198.51.100.0/24 203.0.113.0/24 100::/64 2001::/23 2001:db8::/32")),
 )  # fmt: skip
-_LOOPBACK = _nets("127.0.0.0/8 ::1/128")
 _PRIVATE = _nets(
     "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 fc00::/7 fec0::/10 64:ff9b:1::/48"
 )
@@ -73,7 +74,7 @@ def refusal(addr: IPAddress, *, allow_private: bool, allow_loopback: bool) -> st
     for reason, networks in _ALWAYS_REFUSED:
         if any(addr in net for net in networks):
             return reason
-    if any(addr in net for net in _LOOPBACK):
+    if is_loopback_host(str(addr)):
         return None if allow_loopback else "loopback (allow_loopback is off)"
     if any(addr in net for net in _PRIVATE):
         return None if allow_private else "in a private range (allow_private is off)"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import ipaddress
 import logging
 import secrets
 import shutil
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sv_widgets.emulator._extra import require_extra
 from sv_widgets.emulator.faults import FaultRule, FaultSet
+from sv_widgets.wire import is_loopback_host
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
@@ -258,7 +258,7 @@ class Emulator:
         from sv_widgets.emulator.store import Store
 
         store = Store(data_dir)
-        exposed = not is_loopback(self.host)
+        exposed = not is_loopback_host(self.host)
         if exposed:
             logger.warning(
                 "binding %s exposes the emulator to the network (no TLS); remote uploads "
@@ -304,7 +304,7 @@ class Emulator:
             faults=self._faults,
             control=control,
             control_token=self.control_token,
-            loopback=is_loopback(self.host),
+            loopback=is_loopback_host(self.host),
             cors=self.cors,
         )
         config = uvicorn.Config(
@@ -405,16 +405,6 @@ def client_for(
     client_kwargs.setdefault("api_url", api_url)
     client_kwargs.setdefault("thumbnail_url", thumbnail_url)
     return Client(key, accounts[key], **client_kwargs)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether binding ``host`` keeps the emulator reachable from this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _listen(host: str, port: int) -> socket.socket:
