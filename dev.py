@@ -5,13 +5,16 @@
     python3 dev.py test     # the whole suite (lint, types, layers, unit, slow, notebooks, browser)
 
 Each sets up what it needs: a virtual environment in ``.venv`` with ``pip install -e
-".[test]"``, and (for the tests) Debian's ``chromium`` and ``php-cli`` through apt-get when
-they are missing and we are root or have sudo. Extra arguments after ``test`` go to pytest,
-e.g. ``python3 dev.py test -m "not slow and not browser"`` for the quick inner loop.
+".[test]"``, and (for the tests) Debian's ``chromium``, ``php-cli``, ``nodejs`` and ``npm``
+through apt-get when they are missing and we are root or have sudo. Before pytest, ``test``
+runs the front end's checks in ``js/`` (``npm ci`` when needed, type check, lint, format
+check, ``npm test``, bundle freshness). Extra arguments after ``test`` go to pytest, e.g.
+``python3 dev.py test -m "not slow and not browser"`` for the quick inner loop.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -49,9 +52,10 @@ def ensure_venv() -> None:
     STAMP.touch()
 
 
-def ensure_system_packages() -> list[str]:
-    """Install Debian's chromium and php-cli when missing; return what is still missing."""
-    missing = [pkg for pkg, path in APT_PACKAGES.items() if not Path(path).exists()]
+def ensure_system_packages(packages: dict[str, str] = APT_PACKAGES) -> list[str]:
+    """Install Debian's ``packages`` (name -> a file it provides) when missing; return what is
+    still missing."""
+    missing = [pkg for pkg, path in packages.items() if not Path(path).exists()]
     if not missing:
         return []
     apt = shutil.which("apt-get")
@@ -67,7 +71,7 @@ def ensure_system_packages() -> list[str]:
     run(*prefix, apt, "update", "-q", check=False, env=env)
     install = [apt, "install", "-y", "-q", "--no-install-recommends", *missing]
     run(*prefix, *install, check=False, env=env)
-    return [pkg for pkg, path in APT_PACKAGES.items() if not Path(path).exists()]
+    return [pkg for pkg, path in packages.items() if not Path(path).exists()]
 
 
 def cmd_test(pytest_args: list[str]) -> int:
@@ -90,8 +94,47 @@ def cmd_test(pytest_args: list[str]) -> int:
         return 1
     if run(BIN / "lint-imports", "--no-cache", check=False) != 0:  # the layers, no circles
         return 1
+    if js_checks(in_ci) != 0:
+        return 1
     args = pytest_args or ["--nbval-lax", "--nbval-current-env", "tests", "notebooks"]
     return run(PY, "-m", "pytest", *args, check=False, env=env)
+
+
+JS_DIR = ROOT / "js"
+JS_STAMP = JS_DIR / "node_modules" / ".sv-lock-sha256"
+JS_APT_PACKAGES = {"nodejs": "/usr/bin/node", "npm": "/usr/bin/npm"}
+# The npm scripts of js/package.json, in order: types, lint, format, unit tests, bundles.
+JS_SCRIPTS = ("typecheck", "lint", "format:check", "test", "build:check")
+
+
+def js_checks(in_ci: bool) -> int:
+    """The front end's checks in ``js/``; 0 when they pass (or, outside CI, cannot run).
+
+    Installs Node.js and npm (Debian's, through apt-get) when missing; under CI, failing to is
+    a failure. Runs ``npm ci`` when ``node_modules`` is missing or was installed from another
+    ``package-lock.json``, then each of :data:`JS_SCRIPTS`.
+    """
+    if not (shutil.which("node") and shutil.which("npm")):
+        wanted = {pkg: path for pkg, path in JS_APT_PACKAGES.items() if not shutil.which(path)}
+        ensure_system_packages(wanted)
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        if in_ci:
+            log("CI needs nodejs and npm and could not install them; failing")
+            return 1
+        log("nodejs/npm not installed: the front end's checks are skipped")
+        return 0
+    lock = hashlib.sha256((JS_DIR / "package-lock.json").read_bytes()).hexdigest()
+    if not JS_STAMP.exists() or JS_STAMP.read_text().strip() != lock:
+        command = [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"]
+        if subprocess.run(command, cwd=JS_DIR, check=False).returncode != 0:
+            return 1
+        JS_STAMP.write_text(lock + "\n")
+    for script in JS_SCRIPTS:
+        log(f"npm run {script} (in js/)")
+        if subprocess.run([npm, "run", "--silent", script], cwd=JS_DIR, check=False).returncode:
+            return 1
+    return 0
 
 
 def cmd_demo() -> int:
