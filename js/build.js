@@ -31,7 +31,7 @@ const BANNER =
  * @param {boolean} write
  * @param {string} [outdir]
  */
-async function bundle(write, outdir = OUT) {
+export async function bundle(write, outdir = OUT) {
   const result = await build({
     absWorkingDir: HERE,
     entryPoints: Object.entries(ENTRIES).map(([out, entry]) => ({ in: entry, out })),

@@ -93,7 +93,8 @@ import { listen } from "../common/model.js";
  * @property {(row: Row) => void} retry
  * @property {(row: Row) => boolean} holds whether this page holds the row's file
  * @property {(row: Row) => Transfer | null} transferOf
- * @property {() => boolean | null} buffers whether binary buffers reach the kernel (null: unknown)
+ * @property {boolean | null} buffersReach whether binary buffers reach the kernel (null: unknown)
+ * @property {() => boolean | null} buffers the same, for views
  * @property {(content: Message, buffers?: ArrayBuffer[]) => boolean} post
  * @property {(tid: string, reason: string, message: string, sent?: number) => void} fail
  * @property {() => void} changed
@@ -101,12 +102,147 @@ import { listen } from "../common/model.js";
  */
 
 /**
+ * What the kernel's messages do to this page's controller, by type; `mine`: the message
+ * names this page.
+ *
+ * @type {Map<unknown, (ctl: Controller, msg: any, mine: boolean) => void>}
+ */
+const ON_KERNEL = new Map([
+  [
+    KERNEL.TICK,
+    (ctl, msg) => {
+      ctl.busy = Boolean(msg.busy);
+      ctl.lastTick = ctl.env.now();
+    },
+  ],
+  [
+    KERNEL.WELCOME,
+    (ctl, msg, mine) => {
+      if (mine) ctl.buffersReach = Boolean(msg.buffers);
+    },
+  ],
+  [
+    KERNEL.DIRECT,
+    (ctl, msg, mine) => {
+      if (!mine) return;
+      ctl.lastTick = ctl.env.now();
+      startDirect(ctl, msg);
+    },
+  ],
+  [
+    KERNEL.RELAY,
+    (ctl, msg, mine) => {
+      if (!mine) return;
+      ctl.lastTick = ctl.env.now();
+      startRelay(ctl, msg);
+    },
+  ],
+  [
+    KERNEL.ACK,
+    (ctl, msg) => {
+      const t = ctl.live.get(msg.tid);
+      if (t && t.kind === "relay") t.ack(msg.offset);
+    },
+  ],
+  [
+    KERNEL.STOP,
+    (ctl, msg, mine) => {
+      const t = ctl.live.get(msg.tid);
+      if (t) t.stop();
+      else if (mine) ctl.post(toKernel.stopped(msg.tid));
+    },
+  ],
+]);
+
+/**
+ * Take one message from the kernel; anything not an object is ignored.
+ *
+ * @param {Controller} ctl
+ * @param {any} msg
+ */
+function onKernel(ctl, msg) {
+  if (!msg || typeof msg !== "object") return;
+  const handle = ON_KERNEL.get(msg.type);
+  if (handle) handle(ctl, msg, msg.page === ctl.page);
+  // The kernel's rows redraw the progress; an ack alone changes nothing shown.
+  if (msg.type !== KERNEL.ACK) ctl.changed();
+}
+
+/**
+ * The kernel went away (restart, shutdown, widget closed) or the page is going: stop
+ * sending. A relayed body is cut off with the kernel's connection; a direct POST is aborted
+ * here. Nothing is stored.
+ *
+ * @param {Controller} ctl
+ * @param {string} why
+ */
+function lose(ctl, why) {
+  if (ctl.lost) return;
+  for (const t of ctl.live.values()) t.stop();
+  ctl.lost = why;
+  ctl.changed();
+}
+
+/**
+ * The files a person chose or dropped, sent to the kernel in one `add` message.
+ *
+ * @param {Controller} ctl
+ * @param {DropzoneModel} model
+ * @param {Iterable<PageFile> | ArrayLike<PageFile> | null} list
+ */
+function addFiles(ctl, model, list) {
+  let chosen = Array.from(list || []);
+  if (!model.get("multiple")) chosen = chosen.slice(0, 1);
+  if (!chosen.length || ctl.lost) return;
+  const entries = chosen.map((file) => {
+    const key = ctl.env.randomId(LIMITS.KEY_BYTES);
+    ctl.files.set(key, file);
+    ctl.pending.set(key, { name: file.name, size: file.size, since: ctl.env.now() });
+    return { key, name: file.name, size: file.size, mime: file.type || "" };
+  });
+  ctl.post(toKernel.add(ctl.page, entries));
+  ctl.changed();
+}
+
+/**
+ * The heartbeat: `alive` while anything is under way, and the end of a kernel silent too long
+ * during a transfer.
+ *
+ * @param {Controller} ctl
+ */
+function beat(ctl) {
+  if (ctl.live.size || ctl.pending.size) ctl.post(toKernel.alive(ctl.page));
+  const silence = ctl.env.now() - ctl.lastTick;
+  if (ctl.live.size && ctl.lastTick && silence > TIMING.KERNEL_SILENCE_MS) {
+    const seconds = TIMING.KERNEL_SILENCE_MS / 1000;
+    lose(ctl, `no word from the kernel for ${seconds} s (restarted or stopped?)`);
+  }
+  ctl.changed(); // time-based notes ("waiting for the kernel")
+}
+
+/**
+ * The rows the kernel lists end the pending lines of this page's files, and answers of
+ * uploads that moved on are no longer waited for.
+ *
+ * @param {Controller} ctl
+ * @param {Row[]} rows
+ */
+function onRows(ctl, rows) {
+  for (const row of rows) {
+    if (row.page === ctl.page) ctl.pending.delete(row.key);
+    if (row.phase !== "uploading") ctl.answers.delete(row.key);
+  }
+  ctl.changed();
+}
+
+/**
+ * A controller of `model` in this page, not yet listening.
+ *
  * @param {DropzoneModel} model
  * @param {PageEnv} env
  * @returns {Controller}
  */
-export function createController(model, env) {
-  let buffersOk = /** @type {boolean | null} */ (null);
+function newController(model, env) {
   /** @type {Controller} */
   const ctl = {
     page: env.randomId(),
@@ -119,7 +255,8 @@ export function createController(model, env) {
     busy: false,
     lastTick: 0,
     lost: "",
-    add,
+    buffersReach: null,
+    add: (list) => addFiles(ctl, model, list),
     cancel: (row) => void ctl.post(toKernel.cancel(row.id)),
     retry: (row) => void ctl.post(toKernel.retry(row.id, ctl.page)),
     holds: (row) => row.page === ctl.page && ctl.files.has(row.key),
@@ -127,7 +264,7 @@ export function createController(model, env) {
       for (const t of ctl.live.values()) if (t.key === row.key && row.page === ctl.page) return t;
       return null;
     },
-    buffers: () => buffersOk,
+    buffers: () => ctl.buffersReach,
     post(content, buffers) {
       if (ctl.lost) return false;
       try {
@@ -143,101 +280,42 @@ export function createController(model, env) {
     changed() {
       for (const draw of ctl.views) draw();
     },
-    dispose,
+    dispose: () => {},
   };
+  return ctl;
+}
 
-  /** @param {Iterable<PageFile> | ArrayLike<PageFile> | null} list */
-  function add(list) {
-    let chosen = Array.from(list || []);
-    if (!model.get("multiple")) chosen = chosen.slice(0, 1);
-    if (!chosen.length || ctl.lost) return;
-    const entries = chosen.map((file) => {
-      const key = env.randomId(LIMITS.KEY_BYTES);
-      ctl.files.set(key, file);
-      ctl.pending.set(key, { name: file.name, size: file.size, since: env.now() });
-      return { key, name: file.name, size: file.size, mime: file.type || "" };
-    });
-    ctl.post(toKernel.add(ctl.page, entries));
-    ctl.changed();
-  }
-
-  /** @param {any} msg a message from the kernel */
-  function onMessage(msg) {
-    if (!msg || typeof msg !== "object") return;
-    const mine = msg.page === ctl.page;
-    if (msg.type === KERNEL.TICK) {
-      ctl.busy = Boolean(msg.busy);
-      ctl.lastTick = env.now();
-    } else if (msg.type === KERNEL.WELCOME && mine) {
-      buffersOk = Boolean(msg.buffers);
-    } else if (msg.type === KERNEL.DIRECT && mine) {
-      ctl.lastTick = env.now();
-      startDirect(ctl, msg);
-    } else if (msg.type === KERNEL.RELAY && mine) {
-      ctl.lastTick = env.now();
-      startRelay(ctl, msg);
-    } else if (msg.type === KERNEL.ACK) {
-      const t = ctl.live.get(msg.tid);
-      if (t && t.kind === "relay") t.ack(msg.offset);
-      return; // the kernel's rows redraw the progress; an ack alone changes nothing shown
-    } else if (msg.type === KERNEL.STOP) {
-      const t = ctl.live.get(msg.tid);
-      if (t) t.stop();
-      else if (mine) ctl.post(toKernel.stopped(msg.tid));
-    }
-    ctl.changed();
-  }
-
-  // The kernel went away (restart, shutdown, widget closed): stop sending. A relayed body is
-  // cut off with the kernel's connection; a direct POST is aborted here. Nothing is stored.
-  /** @param {string} why */
-  function lose(why) {
-    if (ctl.lost) return;
-    for (const t of ctl.live.values()) t.stop();
-    ctl.lost = why;
-    ctl.changed();
-  }
-
-  const onRows = () => {
-    for (const row of model.get("rows") || []) {
-      if (row.page === ctl.page) ctl.pending.delete(row.key);
-      if (row.phase !== "uploading") ctl.answers.delete(row.key);
-    }
-    ctl.changed();
-  };
-  const onLive = () =>
-    lose("the kernel no longer serves this upload area (restarted, shut down or closed)");
-  const onGone = () => {
-    ctl.post(toKernel.bye(ctl.page));
-    lose("this page is closing");
-  };
+/**
+ * The controller of `model` in this page: listening, beating and greeted (`hello`).
+ *
+ * @param {DropzoneModel} model
+ * @param {PageEnv} env
+ * @returns {Controller}
+ */
+export function createController(model, env) {
+  const ctl = newController(model, env);
+  const gone = () =>
+    lose(ctl, "the kernel no longer serves this upload area (restarted, shut down or closed)");
   const unlisten = listen(model, [
-    ["msg:custom", onMessage],
-    ["change:rows", onRows],
-    ["comm_live_update", onLive],
-    ["comm:close", onLive],
+    ["msg:custom", (msg) => onKernel(ctl, msg)],
+    ["change:rows", () => onRows(ctl, model.get("rows") || [])],
+    ["comm_live_update", gone],
+    ["comm:close", gone],
   ]);
-  const stopHide = env.onPageHide(onGone);
-  const stopBeat = env.every(() => {
-    if (ctl.live.size || ctl.pending.size) ctl.post(toKernel.alive(ctl.page));
-    const silence = env.now() - ctl.lastTick;
-    if (ctl.live.size && ctl.lastTick && silence > TIMING.KERNEL_SILENCE_MS) {
-      lose(
-        `no word from the kernel for ${TIMING.KERNEL_SILENCE_MS / 1000} s (restarted or stopped?)`,
-      );
-    }
-    ctl.changed(); // time-based notes ("waiting for the kernel")
-  }, TIMING.ALIVE_MS / 3);
-  ctl.lastTick = env.now();
-  if (!ctl.post(toKernel.hello(ctl.page), [new Uint8Array(PROBE).buffer])) {
-    buffersOk = false;
-  }
-
-  function dispose() {
+  const stopHide = env.onPageHide(() => {
+    ctl.post(toKernel.bye(ctl.page));
+    lose(ctl, "this page is closing");
+  });
+  const stopBeat = env.every(() => beat(ctl), TIMING.ALIVE_MS / 3);
+  ctl.dispose = () => {
     stopBeat();
     stopHide();
     for (const t of ctl.live.values()) t.stop();
     unlisten();
+  };
+  ctl.lastTick = env.now();
+  if (!ctl.post(toKernel.hello(ctl.page), [new Uint8Array(PROBE).buffer])) {
+    ctl.buffersReach = false;
   }
   return ctl;
 }

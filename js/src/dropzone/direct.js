@@ -6,6 +6,7 @@ import { FAILURE, LIMITS, TIMING, toKernel } from "./protocol.js";
 import { isLoopbackHost } from "../common/loopback.js";
 
 /** @import { Controller, DirectTransfer } from "./controller.js" */
+/** @import { Request } from "./env.js" */
 
 /**
  * Can this page POST to `url` itself? Not to a loopback host unless the page is on one too
@@ -36,38 +37,21 @@ export function reachable(url, location) {
 }
 
 /**
- * Start the POST the kernel's `direct` message asks for.
+ * Tell the kernel how the POST goes: its progress (at most every PROGRESS_MS), the upload
+ * server's answer, a network failure, a stop obeyed.
  *
  * @param {Controller} ctl
- * @param {{ tid: string, key: string, url: string, name: string }} msg
+ * @param {Request} xhr
+ * @param {DirectTransfer} t
  */
-export function startDirect(ctl, msg) {
+function follow(ctl, xhr, t) {
   const { env, live } = ctl;
-  const file = ctl.files.get(msg.key);
-  if (!file) return ctl.fail(msg.tid, FAILURE.MISSING, "this page no longer holds the file");
-  const reach = reachable(msg.url, env.location);
-  if (!reach.ok) return ctl.fail(msg.tid, FAILURE.UNREACHABLE, reach.why);
-  const xhr = env.request();
-  /** @type {DirectTransfer} */
-  const t = {
-    kind: "direct",
-    tid: msg.tid,
-    key: msg.key,
-    sent: 0,
-    total: file.size,
-    stopped: false,
-    stop() {
-      t.stopped = true;
-      xhr.abort();
-    },
-  };
-  live.set(msg.tid, t);
-  let loaded = 0;
+  let loaded = 0; // of the request body, as the browser counts it
   let reported = 0;
   xhr.upload.addEventListener("progress", (e) => {
     if (!e.lengthComputable || e.total <= 0) return;
     loaded = Math.max(loaded, e.loaded);
-    t.sent = Math.min(file.size, Math.round((e.loaded / e.total) * file.size));
+    t.sent = Math.min(t.total, Math.round((e.loaded / e.total) * t.total));
     if (env.now() - reported >= TIMING.PROGRESS_MS) {
       reported = env.now();
       ctl.post(toKernel.progress(t.tid, t.sent));
@@ -92,13 +76,42 @@ export function startDirect(ctl, msg) {
     if (t.stopped) ctl.post(toKernel.stopped(t.tid));
     ctl.changed();
   });
-  const form = env.form();
+}
+
+/**
+ * Start the POST the kernel's `direct` message asks for.
+ *
+ * @param {Controller} ctl
+ * @param {{ tid: string, key: string, url: string, name: string }} msg
+ */
+export function startDirect(ctl, msg) {
+  const file = ctl.files.get(msg.key);
+  if (!file) return ctl.fail(msg.tid, FAILURE.MISSING, "this page no longer holds the file");
+  const reach = reachable(msg.url, ctl.env.location);
+  if (!reach.ok) return ctl.fail(msg.tid, FAILURE.UNREACHABLE, reach.why);
+  const xhr = ctl.env.request();
+  /** @type {DirectTransfer} */
+  const t = {
+    kind: "direct",
+    tid: msg.tid,
+    key: msg.key,
+    sent: 0,
+    total: file.size,
+    stopped: false,
+    stop() {
+      t.stopped = true;
+      xhr.abort();
+    },
+  };
+  ctl.live.set(msg.tid, t);
+  follow(ctl, xhr, t);
+  const form = ctl.env.form();
   form.append("file", file, msg.name);
   try {
     xhr.open("POST", msg.url);
     xhr.send(form);
   } catch (e) {
-    live.delete(t.tid);
+    ctl.live.delete(t.tid);
     ctl.fail(t.tid, FAILURE.NETWORK, `the browser refused the request: ${e}`);
   }
   ctl.changed();

@@ -5,6 +5,51 @@
 import { FAILURE, LIMITS, toKernel } from "./protocol.js";
 
 /** @import { Controller, RelayTransfer } from "./controller.js" */
+/** @import { PageFile } from "./env.js" */
+
+/**
+ * Send the file's chunks, each read while the one before goes out, at most `windowSize`
+ * unacknowledged; `waitForAck` resolves at the next ack or stop. Ends with the file sent, a
+ * stop (said with `stopped`), a failure (said with `failed`), or the page lost.
+ *
+ * @param {Controller} ctl
+ * @param {RelayTransfer} t
+ * @param {PageFile} file
+ * @param {number} chunk
+ * @param {number} windowSize
+ * @param {() => Promise<void>} waitForAck
+ */
+async function pump(ctl, t, file, chunk, windowSize, waitForAck) {
+  /** @param {number} a */
+  const slice = (a) => file.slice(a, Math.min(a + chunk, file.size)).arrayBuffer();
+  const going = () => !t.stopped && !ctl.lost;
+  let offset = 0;
+  let next = slice(0);
+  while (offset < file.size && going()) {
+    while (going() && offset - t.sent >= chunk * windowSize) await waitForAck();
+    if (!going()) break;
+    let buffer;
+    try {
+      buffer = await next;
+    } catch (e) {
+      ctl.live.delete(t.tid);
+      ctl.fail(t.tid, FAILURE.READ, `the browser could not read the file: ${e}`, offset);
+      break;
+    }
+    const end = offset + buffer.byteLength;
+    next = end < file.size ? slice(end) : Promise.resolve(new ArrayBuffer(0));
+    if (!ctl.post(toKernel.chunk(t.tid, offset), [buffer])) {
+      ctl.live.delete(t.tid);
+      const message = "this front end cannot send binary data to the kernel";
+      ctl.fail(t.tid, FAILURE.BUFFERS, message, offset);
+      break;
+    }
+    offset = end;
+    t.queued = end;
+  }
+  if (t.stopped) ctl.post(toKernel.stopped(t.tid));
+  ctl.changed();
+}
 
 /**
  * Start sending the chunks the kernel's `relay` message asks for.
@@ -21,11 +66,9 @@ export function startRelay(ctl, msg) {
   /** @type {(() => void) | null} */
   let wake = null;
   const rouse = () => {
-    if (wake) {
-      const w = wake;
-      wake = null;
-      w();
-    }
+    const w = wake;
+    wake = null;
+    if (w) w();
   };
   /** @type {RelayTransfer} */
   const t = {
@@ -50,40 +93,11 @@ export function startRelay(ctl, msg) {
     },
   };
   live.set(msg.tid, t);
-  /** @param {number} a */
-  const slice = (a) => file.slice(a, Math.min(a + chunk, file.size)).arrayBuffer();
-  const going = () => !t.stopped && !ctl.lost;
-  (async () => {
-    let offset = 0;
-    let next = slice(0);
-    while (offset < file.size && going()) {
-      while (going() && offset - t.sent >= chunk * windowSize) {
-        await new Promise((resolve) => {
-          wake = () => resolve(undefined);
-        });
-      }
-      if (!going()) break;
-      let buffer;
-      try {
-        buffer = await next;
-      } catch (e) {
-        live.delete(t.tid);
-        ctl.fail(t.tid, FAILURE.READ, `the browser could not read the file: ${e}`, offset);
-        break;
-      }
-      const end = offset + buffer.byteLength;
-      next = end < file.size ? slice(end) : Promise.resolve(new ArrayBuffer(0));
-      if (!ctl.post(toKernel.chunk(t.tid, offset), [buffer])) {
-        live.delete(t.tid);
-        const message = "this front end cannot send binary data to the kernel";
-        ctl.fail(t.tid, FAILURE.BUFFERS, message, offset);
-        break;
-      }
-      offset = end;
-      t.queued = end;
-    }
-    if (t.stopped) ctl.post(toKernel.stopped(t.tid));
-    ctl.changed();
-  })();
+  /** @returns {Promise<void>} */
+  const waitForAck = () =>
+    new Promise((resolve) => {
+      wake = () => resolve();
+    });
+  pump(ctl, t, file, chunk, windowSize, waitForAck);
   ctl.changed();
 }

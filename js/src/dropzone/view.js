@@ -184,6 +184,128 @@ export function renderZone(model, host, ctl) {
 }
 
 /**
+ * The object URLs of the rows' thumbnails (the `thumbnails` trait's bytes), made once each.
+ *
+ * @param {DropzoneModel} model
+ */
+function thumbnails(model) {
+  /** @type {Map<string, string>} row id -> object URL */
+  const urls = new Map();
+  return {
+    /** @param {string} id */
+    url(id) {
+      if (!urls.has(id)) {
+        const bytes = bytesOf((model.get("thumbnails") || {})[id]);
+        if (!bytes) return null;
+        urls.set(id, jpegUrl(bytes));
+      }
+      return urls.get(id) || null;
+    },
+    clear() {
+      for (const url of urls.values()) URL.revokeObjectURL(url);
+      urls.clear();
+    },
+  };
+}
+
+/**
+ * Drop the elements whose key `keep` refuses.
+ *
+ * @param {Map<string, HTMLElement>} nodes
+ * @param {(key: string) => boolean} keep
+ */
+function prune(nodes, keep) {
+  for (const [key, node] of nodes) {
+    if (!keep(key)) {
+      node.remove();
+      nodes.delete(key);
+    }
+  }
+}
+
+/**
+ * The target's settings, the line on how files travel, and the banner.
+ *
+ * @param {DropzoneModel} model
+ * @param {Controller} ctl
+ * @param {{ input: HTMLInputElement, how: HTMLElement, banner: HTMLElement }} parts
+ */
+function drawTarget(model, ctl, { input, how, banner }) {
+  input.multiple = Boolean(model.get("multiple"));
+  input.accept = model.get("accept") || "";
+  input.disabled = Boolean(ctl.lost);
+  setText(how, howText(model.get("transport")));
+  const problems = bannerText({
+    lost: ctl.lost,
+    buffers: ctl.buffers(),
+    notice: model.get("notice"),
+  });
+  setText(banner, problems);
+  setHidden(banner, problems === "");
+}
+
+/**
+ * The line of a file sent to the kernel that has no row yet, made once.
+ *
+ * @param {Map<string, HTMLElement>} nodes key -> element
+ * @param {Controller} ctl
+ * @param {string} key
+ * @param {{ name: string, size: number, since: number }} entry
+ */
+function drawPending(nodes, ctl, key, entry) {
+  let node = nodes.get(key);
+  if (!node) {
+    node = el("li", "sv-dz-row sv-dz-pending");
+    node.dataset.phase = "pending";
+    node.append(el("div", "sv-dz-head"), el("div", "sv-dz-note"));
+    nodes.set(key, node);
+  }
+  const text = pendingText(entry, ctl.busy, ctl.env.now());
+  const note = part(node, ".sv-dz-note");
+  setText(part(node, ".sv-dz-head"), text.head);
+  setText(note, text.note);
+  setData(note, "kind", text.kind);
+  return node;
+}
+
+/**
+ * The function that draws the rows into `list`: the kernel's, in order, then this page's
+ * pending files; each element made once and moved only when its place changed.
+ *
+ * @param {DropzoneModel} model
+ * @param {Controller} ctl
+ * @param {HTMLElement} list
+ * @param {(id: string) => string | null} thumbs
+ */
+function rowsDrawer(model, ctl, list, thumbs) {
+  /** @type {Map<string, HTMLElement>} row id -> element */
+  const nodes = new Map();
+  /** @type {Map<string, HTMLElement>} key -> element */
+  const pendingNodes = new Map();
+  return () => {
+    const rows = model.get("rows") || [];
+    const order = rows.map((row) => {
+      let node = nodes.get(row.id);
+      if (!node) {
+        const current = () => (model.get("rows") || []).find((r) => r.id === row.id) || row;
+        node = rowNode(ctl, current);
+        node.dataset.id = row.id;
+        nodes.set(row.id, node);
+      }
+      drawRow(node, row, ctl, thumbs);
+      return node;
+    });
+    const seen = new Set(rows.map((row) => row.id));
+    prune(nodes, (id) => seen.has(id));
+    for (const [key, entry] of ctl.pending) order.push(drawPending(pendingNodes, ctl, key, entry));
+    prune(pendingNodes, (key) => ctl.pending.has(key));
+    order.forEach((node, i) => {
+      if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+    });
+  };
+}
+
+/**
  * @param {DropzoneModel} model
  * @param {HTMLElement} root
  * @param {Controller} ctl
@@ -195,98 +317,15 @@ function drawZone(model, root, ctl) {
   banner.setAttribute("role", "alert");
   const list = el("ol", "sv-dz-rows");
   root.append(target, banner, list);
-
-  /** @type {Map<string, HTMLElement>} row id -> element */
-  const nodes = new Map();
-  /** @type {Map<string, HTMLElement>} key -> element */
-  const pendingNodes = new Map();
-  /** @type {Map<string, string>} row id -> object URL of its thumbnail */
-  const urls = new Map();
-  /** @param {string} id */
-  const thumbs = (id) => {
-    if (!urls.has(id)) {
-      const bytes = bytesOf((model.get("thumbnails") || {})[id]);
-      if (!bytes) return null;
-      urls.set(id, jpegUrl(bytes));
-    }
-    return urls.get(id) || null;
-  };
-
-  function drawTarget() {
-    input.multiple = Boolean(model.get("multiple"));
-    input.accept = model.get("accept") || "";
-    input.disabled = Boolean(ctl.lost);
-    setText(how, howText(model.get("transport")));
-    const problems = bannerText({
-      lost: ctl.lost,
-      buffers: ctl.buffers(),
-      notice: model.get("notice"),
-    });
-    setText(banner, problems);
-    setHidden(banner, problems === "");
-  }
-
-  /**
-   * @param {string} key
-   * @param {{ name: string, size: number, since: number }} entry
-   */
-  function drawPending(key, entry) {
-    let node = pendingNodes.get(key);
-    if (!node) {
-      node = el("li", "sv-dz-row sv-dz-pending");
-      node.dataset.phase = "pending";
-      node.append(el("div", "sv-dz-head"), el("div", "sv-dz-note"));
-      pendingNodes.set(key, node);
-    }
-    const text = pendingText(entry, ctl.busy, ctl.env.now());
-    const note = part(node, ".sv-dz-note");
-    setText(part(node, ".sv-dz-head"), text.head);
-    setText(note, text.note);
-    setData(note, "kind", text.kind);
-    return node;
-  }
-
-  function drawRows() {
-    const rows = model.get("rows") || [];
-    const seen = new Set();
-    const order = [];
-    for (const row of rows) {
-      seen.add(row.id);
-      let node = nodes.get(row.id);
-      if (!node) {
-        const current = () => (model.get("rows") || []).find((r) => r.id === row.id) || row;
-        node = rowNode(ctl, current);
-        node.dataset.id = row.id;
-        nodes.set(row.id, node);
-      }
-      drawRow(node, row, ctl, thumbs);
-      order.push(node);
-    }
-    for (const [id, node] of nodes) {
-      if (!seen.has(id)) {
-        node.remove();
-        nodes.delete(id);
-      }
-    }
-    for (const [key, entry] of ctl.pending) order.push(drawPending(key, entry));
-    for (const [key, node] of pendingNodes) {
-      if (!ctl.pending.has(key)) {
-        node.remove();
-        pendingNodes.delete(key);
-      }
-    }
-    order.forEach((node, i) => {
-      if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
-    });
-  }
-
+  const thumbs = thumbnails(model);
+  const drawHead = () => drawTarget(model, ctl, { input, how, banner });
+  const drawRows = rowsDrawer(model, ctl, list, thumbs.url);
   const draw = () => {
-    drawTarget();
+    drawHead();
     drawRows();
   };
   const onThumbs = () => {
-    for (const url of urls.values()) URL.revokeObjectURL(url);
-    urls.clear();
+    thumbs.clear();
     draw();
   };
   ctl.views.add(draw);
@@ -294,7 +333,7 @@ function drawZone(model, root, ctl) {
     ["change:rows", draw],
     ["change:thumbnails", onThumbs],
     ...["notice", "transport", "multiple", "accept"].map(
-      (name) => /** @type {const} */ ([`change:${name}`, drawTarget]),
+      (name) => /** @type {const} */ ([`change:${name}`, drawHead]),
     ),
   ]);
   // For tests and debugging: the page's end of the channel, and this page's id in it.
@@ -304,7 +343,6 @@ function drawZone(model, root, ctl) {
   return () => {
     ctl.views.delete(draw);
     unlisten();
-    for (const url of urls.values()) URL.revokeObjectURL(url);
-    urls.clear();
+    thumbs.clear();
   };
 }

@@ -8,7 +8,7 @@ import { bytesOf, el, fillSelect, jpegUrl } from "../common/dom.js";
 import { listen } from "../common/model.js";
 import { groups, heightItems, tileText, wantsSelect } from "./logic.js";
 
-/** @import { Render } from "@anywidget/types" */
+/** @import { AnyModel, Render } from "@anywidget/types" */
 /** @import { Thumb } from "./logic.js" */
 
 /**
@@ -38,10 +38,12 @@ function blobUrl(cache, name, buffer) {
   return url;
 }
 
-/** @type {Render<GalleryState>} */
-function render({ model, el: host }) {
-  /** @type {Map<string, string>} */
-  const urls = new Map();
+/**
+ * The gallery's elements: a toolbar (the height menu, the status) over the groups.
+ *
+ * @param {HTMLElement} host
+ */
+function buildView(host) {
   const root = el("div", "sv-gallery");
   const toolbar = el("div", "sv-gallery-toolbar");
   const label = el("label", "", "Height ");
@@ -55,7 +57,52 @@ function render({ model, el: host }) {
   const grid = el("div", "sv-gallery-groups");
   root.append(toolbar, grid);
   host.appendChild(root);
+  return { root, selector, status, grid };
+}
 
+/**
+ * One thumbnail's button: its image (or a placeholder until its bytes come), its caption,
+ * whether it is the saved choice; a click asks the kernel to save it.
+ *
+ * @param {AnyModel<GalleryState>} model
+ * @param {Map<string, string>} urls file name -> object URL
+ * @param {Thumb} t
+ */
+function tile(model, urls, t) {
+  const button = el("button", "sv-thumb");
+  button.type = "button";
+  button.dataset.name = t.name;
+  button.title = t.name;
+  const text = tileText(t);
+  const url = blobUrl(urls, t.name, (model.get("images") || {})[t.name]);
+  if (url) {
+    const img = el("img");
+    img.src = url;
+    img.alt = text.alt;
+    img.draggable = false;
+    button.appendChild(img);
+  } else {
+    button.appendChild(el("div", "sv-thumb-placeholder", "loading…"));
+    button.classList.add("sv-loading");
+  }
+  button.appendChild(el("span", "sv-thumb-caption", text.caption));
+  const selected = t.name === model.get("value");
+  button.classList.toggle("sv-selected", selected);
+  button.classList.toggle("sv-saving", t.name === model.get("saving"));
+  button.setAttribute("aria-pressed", selected ? "true" : "false");
+  button.addEventListener("click", () => {
+    if (!wantsSelect(t.name, model.get("value"), model.get("status"))) return;
+    button.classList.add("sv-saving");
+    model.send({ type: "select", name: t.name });
+  });
+  return button;
+}
+
+/** @type {Render<GalleryState>} */
+function render({ model, el: host }) {
+  /** @type {Map<string, string>} */
+  const urls = new Map();
+  const { root, selector, status, grid } = buildView(host);
   selector.addEventListener("change", () => {
     model.set("height", Number(selector.value));
     model.save_changes();
@@ -70,42 +117,11 @@ function render({ model, el: host }) {
     selector.disabled = items.length < 2;
   }
 
-  /** @param {Thumb} t */
-  function tile(t) {
-    const button = el("button", "sv-thumb");
-    button.type = "button";
-    button.dataset.name = t.name;
-    button.title = t.name;
-    const text = tileText(t);
-    const url = blobUrl(urls, t.name, (model.get("images") || {})[t.name]);
-    if (url) {
-      const img = el("img");
-      img.src = url;
-      img.alt = text.alt;
-      img.draggable = false;
-      button.appendChild(img);
-    } else {
-      button.appendChild(el("div", "sv-thumb-placeholder", "loading…"));
-      button.classList.add("sv-loading");
-    }
-    button.appendChild(el("span", "sv-thumb-caption", text.caption));
-    const selected = t.name === model.get("value");
-    button.classList.toggle("sv-selected", selected);
-    button.classList.toggle("sv-saving", t.name === model.get("saving"));
-    button.setAttribute("aria-pressed", selected ? "true" : "false");
-    button.addEventListener("click", () => {
-      if (!wantsSelect(t.name, model.get("value"), model.get("status"))) return;
-      button.classList.add("sv-saving");
-      model.send({ type: "select", name: t.name });
-    });
-    return button;
-  }
-
   function drawGrid() {
     const sections = groups(thumbs(), Number(model.get("height") || 0)).map((group) => {
       const section = el("section", "sv-gallery-group");
       const tiles = el("div", "sv-gallery-grid");
-      tiles.append(...group.thumbs.map(tile));
+      tiles.append(...group.thumbs.map((t) => tile(model, urls, t)));
       section.append(el("h4", "", `${group.height}p`), tiles);
       return section;
     });

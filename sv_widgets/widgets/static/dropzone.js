@@ -166,32 +166,14 @@ function reachable(url, location) {
   }
   return { ok: true, why: "" };
 }
-function startDirect(ctl, msg) {
+function follow(ctl, xhr, t) {
   const { env, live } = ctl;
-  const file = ctl.files.get(msg.key);
-  if (!file) return ctl.fail(msg.tid, FAILURE.MISSING, "this page no longer holds the file");
-  const reach = reachable(msg.url, env.location);
-  if (!reach.ok) return ctl.fail(msg.tid, FAILURE.UNREACHABLE, reach.why);
-  const xhr = env.request();
-  const t = {
-    kind: "direct",
-    tid: msg.tid,
-    key: msg.key,
-    sent: 0,
-    total: file.size,
-    stopped: false,
-    stop() {
-      t.stopped = true;
-      xhr.abort();
-    }
-  };
-  live.set(msg.tid, t);
   let loaded = 0;
   let reported = 0;
   xhr.upload.addEventListener("progress", (e) => {
     if (!e.lengthComputable || e.total <= 0) return;
     loaded = Math.max(loaded, e.loaded);
-    t.sent = Math.min(file.size, Math.round(e.loaded / e.total * file.size));
+    t.sent = Math.min(t.total, Math.round(e.loaded / e.total * t.total));
     if (env.now() - reported >= TIMING.PROGRESS_MS) {
       reported = env.now();
       ctl.post(toKernel.progress(t.tid, t.sent));
@@ -216,19 +198,70 @@ function startDirect(ctl, msg) {
     if (t.stopped) ctl.post(toKernel.stopped(t.tid));
     ctl.changed();
   });
-  const form = env.form();
+}
+function startDirect(ctl, msg) {
+  const file = ctl.files.get(msg.key);
+  if (!file) return ctl.fail(msg.tid, FAILURE.MISSING, "this page no longer holds the file");
+  const reach = reachable(msg.url, ctl.env.location);
+  if (!reach.ok) return ctl.fail(msg.tid, FAILURE.UNREACHABLE, reach.why);
+  const xhr = ctl.env.request();
+  const t = {
+    kind: "direct",
+    tid: msg.tid,
+    key: msg.key,
+    sent: 0,
+    total: file.size,
+    stopped: false,
+    stop() {
+      t.stopped = true;
+      xhr.abort();
+    }
+  };
+  ctl.live.set(msg.tid, t);
+  follow(ctl, xhr, t);
+  const form = ctl.env.form();
   form.append("file", file, msg.name);
   try {
     xhr.open("POST", msg.url);
     xhr.send(form);
   } catch (e) {
-    live.delete(t.tid);
+    ctl.live.delete(t.tid);
     ctl.fail(t.tid, FAILURE.NETWORK, `the browser refused the request: ${e}`);
   }
   ctl.changed();
 }
 
 // src/dropzone/relay.js
+async function pump(ctl, t, file, chunk, windowSize, waitForAck) {
+  const slice = (a) => file.slice(a, Math.min(a + chunk, file.size)).arrayBuffer();
+  const going = () => !t.stopped && !ctl.lost;
+  let offset = 0;
+  let next = slice(0);
+  while (offset < file.size && going()) {
+    while (going() && offset - t.sent >= chunk * windowSize) await waitForAck();
+    if (!going()) break;
+    let buffer;
+    try {
+      buffer = await next;
+    } catch (e) {
+      ctl.live.delete(t.tid);
+      ctl.fail(t.tid, FAILURE.READ, `the browser could not read the file: ${e}`, offset);
+      break;
+    }
+    const end = offset + buffer.byteLength;
+    next = end < file.size ? slice(end) : Promise.resolve(new ArrayBuffer(0));
+    if (!ctl.post(toKernel.chunk(t.tid, offset), [buffer])) {
+      ctl.live.delete(t.tid);
+      const message = "this front end cannot send binary data to the kernel";
+      ctl.fail(t.tid, FAILURE.BUFFERS, message, offset);
+      break;
+    }
+    offset = end;
+    t.queued = end;
+  }
+  if (t.stopped) ctl.post(toKernel.stopped(t.tid));
+  ctl.changed();
+}
 function startRelay(ctl, msg) {
   const { env, live } = ctl;
   const file = ctl.files.get(msg.key);
@@ -237,11 +270,9 @@ function startRelay(ctl, msg) {
   const windowSize = Math.max(1, Number(msg.window) || LIMITS.WINDOW);
   let wake = null;
   const rouse = () => {
-    if (wake) {
-      const w = wake;
-      wake = null;
-      w();
-    }
+    const w = wake;
+    wake = null;
+    if (w) w();
   };
   const t = {
     kind: "relay",
@@ -265,40 +296,10 @@ function startRelay(ctl, msg) {
     }
   };
   live.set(msg.tid, t);
-  const slice = (a) => file.slice(a, Math.min(a + chunk, file.size)).arrayBuffer();
-  const going = () => !t.stopped && !ctl.lost;
-  (async () => {
-    let offset = 0;
-    let next = slice(0);
-    while (offset < file.size && going()) {
-      while (going() && offset - t.sent >= chunk * windowSize) {
-        await new Promise((resolve) => {
-          wake = () => resolve(void 0);
-        });
-      }
-      if (!going()) break;
-      let buffer;
-      try {
-        buffer = await next;
-      } catch (e) {
-        live.delete(t.tid);
-        ctl.fail(t.tid, FAILURE.READ, `the browser could not read the file: ${e}`, offset);
-        break;
-      }
-      const end = offset + buffer.byteLength;
-      next = end < file.size ? slice(end) : Promise.resolve(new ArrayBuffer(0));
-      if (!ctl.post(toKernel.chunk(t.tid, offset), [buffer])) {
-        live.delete(t.tid);
-        const message = "this front end cannot send binary data to the kernel";
-        ctl.fail(t.tid, FAILURE.BUFFERS, message, offset);
-        break;
-      }
-      offset = end;
-      t.queued = end;
-    }
-    if (t.stopped) ctl.post(toKernel.stopped(t.tid));
-    ctl.changed();
-  })();
+  const waitForAck = () => new Promise((resolve) => {
+    wake = () => resolve();
+  });
+  pump(ctl, t, file, chunk, windowSize, waitForAck);
   ctl.changed();
 }
 
@@ -311,11 +312,94 @@ function listen(model, events) {
 }
 
 // src/dropzone/controller.js
-function createController(model, env) {
-  let buffersOk = (
-    /** @type {boolean | null} */
-    null
-  );
+var ON_KERNEL = /* @__PURE__ */ new Map([
+  [
+    KERNEL.TICK,
+    (ctl, msg) => {
+      ctl.busy = Boolean(msg.busy);
+      ctl.lastTick = ctl.env.now();
+    }
+  ],
+  [
+    KERNEL.WELCOME,
+    (ctl, msg, mine) => {
+      if (mine) ctl.buffersReach = Boolean(msg.buffers);
+    }
+  ],
+  [
+    KERNEL.DIRECT,
+    (ctl, msg, mine) => {
+      if (!mine) return;
+      ctl.lastTick = ctl.env.now();
+      startDirect(ctl, msg);
+    }
+  ],
+  [
+    KERNEL.RELAY,
+    (ctl, msg, mine) => {
+      if (!mine) return;
+      ctl.lastTick = ctl.env.now();
+      startRelay(ctl, msg);
+    }
+  ],
+  [
+    KERNEL.ACK,
+    (ctl, msg) => {
+      const t = ctl.live.get(msg.tid);
+      if (t && t.kind === "relay") t.ack(msg.offset);
+    }
+  ],
+  [
+    KERNEL.STOP,
+    (ctl, msg, mine) => {
+      const t = ctl.live.get(msg.tid);
+      if (t) t.stop();
+      else if (mine) ctl.post(toKernel.stopped(msg.tid));
+    }
+  ]
+]);
+function onKernel(ctl, msg) {
+  if (!msg || typeof msg !== "object") return;
+  const handle = ON_KERNEL.get(msg.type);
+  if (handle) handle(ctl, msg, msg.page === ctl.page);
+  if (msg.type !== KERNEL.ACK) ctl.changed();
+}
+function lose(ctl, why) {
+  if (ctl.lost) return;
+  for (const t of ctl.live.values()) t.stop();
+  ctl.lost = why;
+  ctl.changed();
+}
+function addFiles(ctl, model, list) {
+  let chosen = Array.from(list || []);
+  if (!model.get("multiple")) chosen = chosen.slice(0, 1);
+  if (!chosen.length || ctl.lost) return;
+  const entries = chosen.map((file) => {
+    const key = ctl.env.randomId(LIMITS.KEY_BYTES);
+    ctl.files.set(key, file);
+    ctl.pending.set(key, { name: file.name, size: file.size, since: ctl.env.now() });
+    return { key, name: file.name, size: file.size, mime: file.type || "" };
+  });
+  ctl.post(toKernel.add(ctl.page, entries));
+  ctl.changed();
+}
+function beat(ctl) {
+  if (ctl.live.size || ctl.pending.size) ctl.post(toKernel.alive(ctl.page));
+  const silence = ctl.env.now() - ctl.lastTick;
+  if (ctl.live.size && ctl.lastTick && silence > TIMING.KERNEL_SILENCE_MS) {
+    const seconds = TIMING.KERNEL_SILENCE_MS / 1e3;
+    lose(ctl, `no word from the kernel for ${seconds} s (restarted or stopped?)`);
+  }
+  ctl.changed();
+}
+function onRows(ctl, rows) {
+  for (const row of rows) {
+    if (row.page === ctl.page) ctl.pending.delete(row.key);
+    if (row.phase !== "uploading") ctl.answers.delete(row.key);
+  }
+  ctl.changed();
+}
+function newController(model, env) {
   const ctl = {
     page: env.randomId(),
     env,
@@ -327,7 +411,8 @@ function createController(model, env) {
     busy: false,
     lastTick: 0,
     lost: "",
-    add,
+    buffersReach: null,
+    add: (list) => addFiles(ctl, model, list),
     cancel: (row) => void ctl.post(toKernel.cancel(row.id)),
     retry: (row) => void ctl.post(toKernel.retry(row.id, ctl.page)),
     holds: (row) => row.page === ctl.page && ctl.files.has(row.key),
@@ -335,7 +420,7 @@ function createController(model, env) {
       for (const t of ctl.live.values()) if (t.key === row.key && row.page === ctl.page) return t;
       return null;
     },
-    buffers: () => buffersOk,
+    buffers: () => ctl.buffersReach,
     post(content, buffers) {
       if (ctl.lost) return false;
       try {
@@ -351,90 +436,34 @@ function createController(model, env) {
     changed() {
       for (const draw of ctl.views) draw();
     },
-    dispose
-  };
-  function add(list) {
-    let chosen = Array.from(list || []);
-    if (!model.get("multiple")) chosen = chosen.slice(0, 1);
-    if (!chosen.length || ctl.lost) return;
-    const entries = chosen.map((file) => {
-      const key = env.randomId(LIMITS.KEY_BYTES);
-      ctl.files.set(key, file);
-      ctl.pending.set(key, { name: file.name, size: file.size, since: env.now() });
-      return { key, name: file.name, size: file.size, mime: file.type || "" };
-    });
-    ctl.post(toKernel.add(ctl.page, entries));
-    ctl.changed();
-  }
-  function onMessage(msg) {
-    if (!msg || typeof msg !== "object") return;
-    const mine = msg.page === ctl.page;
-    if (msg.type === KERNEL.TICK) {
-      ctl.busy = Boolean(msg.busy);
-      ctl.lastTick = env.now();
-    } else if (msg.type === KERNEL.WELCOME && mine) {
-      buffersOk = Boolean(msg.buffers);
-    } else if (msg.type === KERNEL.DIRECT && mine) {
-      ctl.lastTick = env.now();
-      startDirect(ctl, msg);
-    } else if (msg.type === KERNEL.RELAY && mine) {
-      ctl.lastTick = env.now();
-      startRelay(ctl, msg);
-    } else if (msg.type === KERNEL.ACK) {
-      const t = ctl.live.get(msg.tid);
-      if (t && t.kind === "relay") t.ack(msg.offset);
-      return;
-    } else if (msg.type === KERNEL.STOP) {
-      const t = ctl.live.get(msg.tid);
-      if (t) t.stop();
-      else if (mine) ctl.post(toKernel.stopped(msg.tid));
+    dispose: () => {
     }
-    ctl.changed();
-  }
-  function lose(why) {
-    if (ctl.lost) return;
-    for (const t of ctl.live.values()) t.stop();
-    ctl.lost = why;
-    ctl.changed();
-  }
-  const onRows = () => {
-    for (const row of model.get("rows") || []) {
-      if (row.page === ctl.page) ctl.pending.delete(row.key);
-      if (row.phase !== "uploading") ctl.answers.delete(row.key);
-    }
-    ctl.changed();
   };
-  const onLive = () => lose("the kernel no longer serves this upload area (restarted, shut down or closed)");
-  const onGone = () => {
-    ctl.post(toKernel.bye(ctl.page));
-    lose("this page is closing");
-  };
+  return ctl;
+}
+function createController(model, env) {
+  const ctl = newController(model, env);
+  const gone = () => lose(ctl, "the kernel no longer serves this upload area (restarted, shut down or closed)");
   const unlisten = listen(model, [
-    ["msg:custom", onMessage],
-    ["change:rows", onRows],
-    ["comm_live_update", onLive],
-    ["comm:close", onLive]
+    ["msg:custom", (msg) => onKernel(ctl, msg)],
+    ["change:rows", () => onRows(ctl, model.get("rows") || [])],
+    ["comm_live_update", gone],
+    ["comm:close", gone]
   ]);
-  const stopHide = env.onPageHide(onGone);
-  const stopBeat = env.every(() => {
-    if (ctl.live.size || ctl.pending.size) ctl.post(toKernel.alive(ctl.page));
-    const silence = env.now() - ctl.lastTick;
-    if (ctl.live.size && ctl.lastTick && silence > TIMING.KERNEL_SILENCE_MS) {
-      lose(
-        `no word from the kernel for ${TIMING.KERNEL_SILENCE_MS / 1e3} s (restarted or stopped?)`
-      );
-    }
-    ctl.changed();
-  }, TIMING.ALIVE_MS / 3);
-  ctl.lastTick = env.now();
-  if (!ctl.post(toKernel.hello(ctl.page), [new Uint8Array(PROBE).buffer])) {
-    buffersOk = false;
-  }
-  function dispose() {
+  const stopHide = env.onPageHide(() => {
+    ctl.post(toKernel.bye(ctl.page));
+    lose(ctl, "this page is closing");
+  });
+  const stopBeat = env.every(() => beat(ctl), TIMING.ALIVE_MS / 3);
+  ctl.dispose = () => {
     stopBeat();
     stopHide();
     for (const t of ctl.live.values()) t.stop();
     unlisten();
+  };
+  ctl.lastTick = env.now();
+  if (!ctl.post(toKernel.hello(ctl.page), [new Uint8Array(PROBE).buffer])) {
+    ctl.buffersReach = false;
   }
   return ctl;
 }
@@ -737,57 +766,66 @@ function renderZone(model, host, ctl) {
   }
   return drawZone(model, root, ctl);
 }
-function drawZone(model, root, ctl) {
-  const { target, input, how } = dropTarget(ctl);
-  const banner = el("div", "sv-dz-banner");
-  banner.setAttribute("role", "alert");
-  const list = el("ol", "sv-dz-rows");
-  root.append(target, banner, list);
+function thumbnails(model) {
+  const urls = /* @__PURE__ */ new Map();
+  return {
+    /** @param {string} id */
+    url(id) {
+      if (!urls.has(id)) {
+        const bytes = bytesOf((model.get("thumbnails") || {})[id]);
+        if (!bytes) return null;
+        urls.set(id, jpegUrl(bytes));
+      }
+      return urls.get(id) || null;
+    },
+    clear() {
+      for (const url of urls.values()) URL.revokeObjectURL(url);
+      urls.clear();
+    }
+  };
+}
+function prune(nodes, keep) {
+  for (const [key, node] of nodes) {
+    if (!keep(key)) {
+      node.remove();
+      nodes.delete(key);
+    }
+  }
+}
+function drawTarget(model, ctl, { input, how, banner }) {
+  input.multiple = Boolean(model.get("multiple"));
+  input.accept = model.get("accept") || "";
+  input.disabled = Boolean(ctl.lost);
+  setText(how, howText(model.get("transport")));
+  const problems = bannerText({
+    lost: ctl.lost,
+    buffers: ctl.buffers(),
+    notice: model.get("notice")
+  });
+  setText(banner, problems);
+  setHidden(banner, problems === "");
+}
+function drawPending(nodes, ctl, key, entry) {
+  let node = nodes.get(key);
+  if (!node) {
+    node = el("li", "sv-dz-row sv-dz-pending");
+    node.dataset.phase = "pending";
+    node.append(el("div", "sv-dz-head"), el("div", "sv-dz-note"));
+    nodes.set(key, node);
+  }
+  const text = pendingText(entry, ctl.busy, ctl.env.now());
+  const note = part(node, ".sv-dz-note");
+  setText(part(node, ".sv-dz-head"), text.head);
+  setText(note, text.note);
+  setData(note, "kind", text.kind);
+  return node;
+}
+function rowsDrawer(model, ctl, list, thumbs) {
   const nodes = /* @__PURE__ */ new Map();
   const pendingNodes = /* @__PURE__ */ new Map();
-  const urls = /* @__PURE__ */ new Map();
-  const thumbs = (id) => {
-    if (!urls.has(id)) {
-      const bytes = bytesOf((model.get("thumbnails") || {})[id]);
-      if (!bytes) return null;
-      urls.set(id, jpegUrl(bytes));
-    }
-    return urls.get(id) || null;
-  };
-  function drawTarget() {
-    input.multiple = Boolean(model.get("multiple"));
-    input.accept = model.get("accept") || "";
-    input.disabled = Boolean(ctl.lost);
-    setText(how, howText(model.get("transport")));
-    const problems = bannerText({
-      lost: ctl.lost,
-      buffers: ctl.buffers(),
-      notice: model.get("notice")
-    });
-    setText(banner, problems);
-    setHidden(banner, problems === "");
-  }
-  function drawPending(key, entry) {
-    let node = pendingNodes.get(key);
-    if (!node) {
-      node = el("li", "sv-dz-row sv-dz-pending");
-      node.dataset.phase = "pending";
-      node.append(el("div", "sv-dz-head"), el("div", "sv-dz-note"));
-      pendingNodes.set(key, node);
-    }
-    const text = pendingText(entry, ctl.busy, ctl.env.now());
-    const note = part(node, ".sv-dz-note");
-    setText(part(node, ".sv-dz-head"), text.head);
-    setText(note, text.note);
-    setData(note, "kind", text.kind);
-    return node;
-  }
-  function drawRows() {
+  return () => {
     const rows = model.get("rows") || [];
-    const seen = /* @__PURE__ */ new Set();
-    const order = [];
-    for (const row of rows) {
-      seen.add(row.id);
+    const order = rows.map((row) => {
       let node = nodes.get(row.id);
       if (!node) {
         const current = () => (model.get("rows") || []).find((r) => r.id === row.id) || row;
@@ -796,32 +834,32 @@ function drawZone(model, root, ctl) {
         nodes.set(row.id, node);
       }
       drawRow(node, row, ctl, thumbs);
-      order.push(node);
-    }
-    for (const [id, node] of nodes) {
-      if (!seen.has(id)) {
-        node.remove();
-        nodes.delete(id);
-      }
-    }
-    for (const [key, entry] of ctl.pending) order.push(drawPending(key, entry));
-    for (const [key, node] of pendingNodes) {
-      if (!ctl.pending.has(key)) {
-        node.remove();
-        pendingNodes.delete(key);
-      }
-    }
+      return node;
+    });
+    const seen = new Set(rows.map((row) => row.id));
+    prune(nodes, (id) => seen.has(id));
+    for (const [key, entry] of ctl.pending) order.push(drawPending(pendingNodes, ctl, key, entry));
+    prune(pendingNodes, (key) => ctl.pending.has(key));
     order.forEach((node, i) => {
       if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
     });
-  }
+  };
+}
+function drawZone(model, root, ctl) {
+  const { target, input, how } = dropTarget(ctl);
+  const banner = el("div", "sv-dz-banner");
+  banner.setAttribute("role", "alert");
+  const list = el("ol", "sv-dz-rows");
+  root.append(target, banner, list);
+  const thumbs = thumbnails(model);
+  const drawHead = () => drawTarget(model, ctl, { input, how, banner });
+  const drawRows = rowsDrawer(model, ctl, list, thumbs.url);
   const draw = () => {
-    drawTarget();
+    drawHead();
     drawRows();
   };
   const onThumbs = () => {
-    for (const url of urls.values()) URL.revokeObjectURL(url);
-    urls.clear();
+    thumbs.clear();
     draw();
   };
   ctl.views.add(draw);
@@ -831,7 +869,7 @@ function drawZone(model, root, ctl) {
     ...["notice", "transport", "multiple", "accept"].map(
       (name) => (
         /** @type {const} */
-        [`change:${name}`, drawTarget]
+        [`change:${name}`, drawHead]
       )
     )
   ]);
@@ -840,8 +878,7 @@ function drawZone(model, root, ctl) {
   return () => {
     ctl.views.delete(draw);
     unlisten();
-    for (const url of urls.values()) URL.revokeObjectURL(url);
-    urls.clear();
+    thumbs.clear();
   };
 }
 

@@ -76,8 +76,7 @@ function blobUrl(cache, name, buffer) {
   }
   return url;
 }
-function render({ model, el: host }) {
-  const urls = /* @__PURE__ */ new Map();
+function buildView(host) {
   const root = el("div", "sv-gallery");
   const toolbar = el("div", "sv-gallery-toolbar");
   const label = el("label", "", "Height ");
@@ -91,6 +90,40 @@ function render({ model, el: host }) {
   const grid = el("div", "sv-gallery-groups");
   root.append(toolbar, grid);
   host.appendChild(root);
+  return { root, selector, status, grid };
+}
+function tile(model, urls, t) {
+  const button = el("button", "sv-thumb");
+  button.type = "button";
+  button.dataset.name = t.name;
+  button.title = t.name;
+  const text = tileText(t);
+  const url = blobUrl(urls, t.name, (model.get("images") || {})[t.name]);
+  if (url) {
+    const img = el("img");
+    img.src = url;
+    img.alt = text.alt;
+    img.draggable = false;
+    button.appendChild(img);
+  } else {
+    button.appendChild(el("div", "sv-thumb-placeholder", "loading…"));
+    button.classList.add("sv-loading");
+  }
+  button.appendChild(el("span", "sv-thumb-caption", text.caption));
+  const selected = t.name === model.get("value");
+  button.classList.toggle("sv-selected", selected);
+  button.classList.toggle("sv-saving", t.name === model.get("saving"));
+  button.setAttribute("aria-pressed", selected ? "true" : "false");
+  button.addEventListener("click", () => {
+    if (!wantsSelect(t.name, model.get("value"), model.get("status"))) return;
+    button.classList.add("sv-saving");
+    model.send({ type: "select", name: t.name });
+  });
+  return button;
+}
+function render({ model, el: host }) {
+  const urls = /* @__PURE__ */ new Map();
+  const { root, selector, status, grid } = buildView(host);
   selector.addEventListener("change", () => {
     model.set("height", Number(selector.value));
     model.save_changes();
@@ -102,40 +135,11 @@ function render({ model, el: host }) {
     fillSelect(selector, items, chosenHeight());
     selector.disabled = items.length < 2;
   }
-  function tile(t) {
-    const button = el("button", "sv-thumb");
-    button.type = "button";
-    button.dataset.name = t.name;
-    button.title = t.name;
-    const text = tileText(t);
-    const url = blobUrl(urls, t.name, (model.get("images") || {})[t.name]);
-    if (url) {
-      const img = el("img");
-      img.src = url;
-      img.alt = text.alt;
-      img.draggable = false;
-      button.appendChild(img);
-    } else {
-      button.appendChild(el("div", "sv-thumb-placeholder", "loading…"));
-      button.classList.add("sv-loading");
-    }
-    button.appendChild(el("span", "sv-thumb-caption", text.caption));
-    const selected = t.name === model.get("value");
-    button.classList.toggle("sv-selected", selected);
-    button.classList.toggle("sv-saving", t.name === model.get("saving"));
-    button.setAttribute("aria-pressed", selected ? "true" : "false");
-    button.addEventListener("click", () => {
-      if (!wantsSelect(t.name, model.get("value"), model.get("status"))) return;
-      button.classList.add("sv-saving");
-      model.send({ type: "select", name: t.name });
-    });
-    return button;
-  }
   function drawGrid() {
     const sections = groups(thumbs(), Number(model.get("height") || 0)).map((group) => {
       const section = el("section", "sv-gallery-group");
       const tiles = el("div", "sv-gallery-grid");
-      tiles.append(...group.thumbs.map(tile));
+      tiles.append(...group.thumbs.map((t) => tile(model, urls, t)));
       section.append(el("h4", "", `${group.height}p`), tiles);
       return section;
     });
