@@ -10,19 +10,19 @@
     python3 dev.py docs            # the documentation site, into docs/_build/html
 
 ``test`` runs a sequence of named steps and ends with one line saying which ran, passed and
-were skipped, and how long each took. The checks (ruff, format, mypy, imports) and ``pytest``
-are the quick steps; arguments after ``test`` go to pytest, and with them only the quick steps
-run. The other steps run the quick suite on every other supported CPython found on the
-machine (``py3.12``, ...), with every dependency at its declared lower bound (``lowest``),
-build the documentation (``docs``) and check the release (``release``: sdist and wheel,
-``twine check``, the wheel installed in fresh environments). ``--keep-going`` runs the steps
-after a failure too. Under ``CI=true`` a step that cannot run here (a supported Python or a
-system package missing) fails instead of being skipped.
+were skipped, and how long each took. The checks (ruff, format, mypy, imports, the front
+end's ``js`` checks) and ``pytest`` are the quick steps; arguments after ``test`` go to
+pytest, and with them only the quick steps run. The other steps run the quick suite on every
+other supported CPython found on the machine (``py3.12``, ...), with every dependency at its
+declared lower bound (``lowest``), build the documentation (``docs``) and check the release
+(``release``: sdist and wheel, ``twine check``, the wheel installed in fresh environments).
+``--keep-going`` runs the steps after a failure too. Under ``CI=true`` a step that cannot
+run here (a supported Python or a system package missing) fails instead of being skipped.
 
 Each command sets up what it needs: a virtual environment in ``.venv`` with ``pip install -e
 ".[test]"`` (again when pyproject.toml changes), more in ``.venvs/`` for the other steps, and
-(for the tests) Debian's ``chromium`` and ``php-cli`` through apt-get when they are missing
-and we are root or have sudo.
+(for the tests) Debian's ``chromium``, ``php-cli``, ``nodejs`` and ``npm`` through apt-get
+when they are missing and we are root or have sudo.
 
 To add a step, write a function taking a :class:`Context` and returning an exit status (0
 passes; raise :class:`Skipped` when it cannot run here), decorate it with ``@step(name,
@@ -33,6 +33,7 @@ in the order: steps run in the order they are defined.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -122,9 +123,10 @@ def ensure_step_venv(name: str, python: Path, constraints: list[str] | None = No
     return target_py
 
 
-def ensure_system_packages() -> list[str]:
-    """Install Debian's chromium and php-cli when missing; return what is still missing."""
-    missing = [pkg for pkg, path in APT_PACKAGES.items() if not Path(path).exists()]
+def ensure_system_packages(packages: dict[str, str] = APT_PACKAGES) -> list[str]:
+    """Install Debian's ``packages`` (name -> a file it provides) when missing; return what is
+    still missing."""
+    missing = [pkg for pkg, path in packages.items() if not Path(path).exists()]
     if not missing:
         return []
     apt = shutil.which("apt-get")
@@ -140,7 +142,7 @@ def ensure_system_packages() -> list[str]:
     run(*prefix, apt, "update", "-q", check=False, env=env)
     install = [apt, "install", "-y", "-q", "--no-install-recommends", *missing]
     run(*prefix, *install, check=False, env=env)
-    return [pkg for pkg, path in APT_PACKAGES.items() if not Path(path).exists()]
+    return [pkg for pkg, path in packages.items() if not Path(path).exists()]
 
 
 # -- supported Pythons and lower bounds ------------------------------------------------------
@@ -268,6 +270,40 @@ def _mypy(ctx: Context) -> int:
 @step("imports", "import-linter: the layers, no import circles", quick=True)
 def _imports(ctx: Context) -> int:
     return run(BIN / "lint-imports", "--no-cache", check=False)
+
+
+JS_DIR = ROOT / "js"
+JS_STAMP = JS_DIR / "node_modules" / ".sv-lock-sha256"
+JS_APT_PACKAGES = {"nodejs": "/usr/bin/node", "npm": "/usr/bin/npm"}
+# The npm scripts of js/package.json, in order: types, lint, format, unit tests, bundles.
+JS_SCRIPTS = ("typecheck", "lint", "format:check", "test", "build:check")
+
+
+@step(
+    "js",
+    "the front end in js/: npm ci, type check, lint, format, npm test, fresh bundles",
+    quick=True,
+)
+def _js(ctx: Context) -> int:
+    """Installs Node.js and npm (Debian's, through apt-get) when missing. Runs ``npm ci`` when
+    ``node_modules`` is missing or was installed from another ``package-lock.json``, then
+    each of :data:`JS_SCRIPTS`."""
+    if not (shutil.which("node") and shutil.which("npm")):
+        ensure_system_packages({k: v for k, v in JS_APT_PACKAGES.items() if not shutil.which(v)})
+    npm = shutil.which("npm")
+    if shutil.which("node") is None or npm is None:
+        raise Skipped("nodejs and npm are not installed and could not be")
+    lock = hashlib.sha256((JS_DIR / "package-lock.json").read_bytes()).hexdigest()
+    if not JS_STAMP.exists() or JS_STAMP.read_text().strip() != lock:
+        command = [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"]
+        if subprocess.run(command, cwd=JS_DIR, check=False).returncode != 0:
+            return 1
+        JS_STAMP.write_text(lock + "\n")
+    for script in JS_SCRIPTS:
+        log(f"npm run {script} (in js/)")
+        if subprocess.run([npm, "run", "--silent", script], cwd=JS_DIR, check=False).returncode:
+            return 1
+    return 0
 
 
 @step("pytest", "the suite: unit, slow, browser, notebooks (or the pytest arguments)", quick=True)

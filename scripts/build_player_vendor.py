@@ -3,7 +3,8 @@
 
 The player plays HLS and DASH through Media Source Extensions with shaka-player, pinned in
 ``js/package.json`` and ``js/package-lock.json`` (version and integrity hash). This script
-installs exactly that (``npm ci --ignore-scripts``), then copies into
+installs exactly that (``npm ci --ignore-scripts --omit=dev``: not the front-end tools that
+``js/package.json`` also pins), then copies into
 ``sv_widgets/widgets/static/vendor/shaka-player/``:
 
 - the compiled ES2021 build (``dist/shaka-player.compiled-es2021.js``: DASH, HLS, the MPEG-TS
@@ -57,7 +58,8 @@ def install(work: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit("npm is needed: install Node.js (https://nodejs.org) and run again")
-    command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix", str(work)]
+    command = [npm, "ci", "--ignore-scripts", "--omit=dev", "--no-audit", "--no-fund"]
+    command += ["--prefix", str(work)]  # the player library only: not the front-end tools
     log(" ".join(command))
     subprocess.run(command, check=True)
     return work / "node_modules" / PACKAGE

@@ -2,8 +2,8 @@
 
 One home for the rules both sides must agree on, so that they cannot drift apart: the
 service's default URLs, which URLs it fetches and links to, what a file code looks like,
-and the sizes the thumbnail service resizes to. ``docs/wire-contract.md`` says where each
-comes from.
+the sizes the thumbnail service resizes to, and which hosts are this machine's own.
+``docs/wire-contract.md`` says where each comes from.
 
 Pure constants and predicates: no HTTP, no IPython, nothing heavy to import.
 
@@ -15,10 +15,13 @@ Examples
 (True, False)
 >>> thumbnail_height(100), thumbnail_height(720), thumbnail_height(99999)
 (260, 720, 2160)
+>>> is_loopback_host("[::1]"), is_loopback_host("127.8.0.1"), is_loopback_host("10.0.0.1")
+(True, True, False)
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -32,6 +35,7 @@ __all__ = [
     "STREAM_FORMATS",
     "is_file_code",
     "is_http_url",
+    "is_loopback_host",
     "thumbnail_height",
 ]
 
@@ -48,6 +52,9 @@ FILE_CODE_EXAMPLE = "1488633857-11PYNC"
 #: The stream formats a conversion makes, as people name them (the reply's ``streams`` keys
 #: are ``hls``, ``mpd``, ``mp4`` and ``webm``): adaptive first, as players prefer them.
 STREAM_FORMATS = ("hls", "dash", "mp4", "webm")
+
+_LOOPBACK_V4 = ipaddress.IPv4Network("127.0.0.0/8")
+_LOOPBACK_V6 = ipaddress.IPv6Address("::1")
 
 #: The thumbnail service gives at least this many pixels high, whatever size is asked.
 MIN_THUMBNAIL_HEIGHT = 260
@@ -78,3 +85,25 @@ def is_http_url(text: object) -> bool:
     except ValueError:  # e.g. an unbalanced "[" in the host
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` names this machine, so that nothing elsewhere can reach it.
+
+    Ignoring case and one pair of brackets: ``localhost``, a name under ``.localhost``
+    (RFC 6761), an IPv4 address in 127.0.0.0/8, or the IPv6 address ``::1`` (in any spelling;
+    not an IPv4-mapped one, and not with a zone). The page's JavaScript has the same rule
+    (``js/src/common/loopback.js``), held to the same cases by the tests.
+    """
+    name = host.lower()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return address in _LOOPBACK_V4
+    return address == _LOOPBACK_V6

@@ -14,9 +14,9 @@ from types import FrameType
 
 from sv_widgets.emulator.http.control import CONVERSION_MODES
 from sv_widgets.emulator.http.faults import parse_fault_spec
-from sv_widgets.emulator.network.addresses import is_loopback
 from sv_widgets.emulator.runtime.extra import require_extra
 from sv_widgets.emulator.runtime.server import DEFAULT_MAX_UPLOAD_BYTES, Emulator
+from sv_widgets.wire import is_loopback_host
 
 __all__ = ["build_parser", "main"]
 
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             print(f"python -m sv_widgets.emulator: {exc}", file=sys.stderr)
             return 2
-    if not is_loopback(args.host):
+    if not is_loopback_host(args.host):
         print(
             f"WARNING: binding {args.host} exposes the emulator (and its demo keys and files) "
             "to the network; it has no TLS and is meant for loopback. The control routes "

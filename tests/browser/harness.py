@@ -83,116 +83,31 @@ def write_notebook(root_dir: Path, name: str, cells: Sequence[str]) -> Path:
 # The page
 # --------------------------------------------------------------------------------------------
 
-# Shared by the snippets below: the notebook panel that open_notebook() opened in this page.
-_JS_PANEL = """
-const svPanel = () => {
-  const app = window.jupyterapp;
-  if (!app || !window.__svNotebookPath) return null;
-  for (const w of app.shell.widgets('main')) {
-    if (w.context && w.context.path === window.__svNotebookPath && w.content) return w;
-  }
-  return null;
-};
-const svCodeCells = (panel) => panel.content.widgets
-  .map((cell, index) => ({cell, index}))
-  .filter(({cell}) => cell.model.type === 'code');
-const svKernel = (panel) => panel.sessionContext.session && panel.sessionContext.session.kernel;
-const svErrorOf = (cell) => {
-  const outputs = cell.model.outputs.toJSON();
-  return outputs.find(o => o.output_type === 'error') || null;
-};
-"""
+# The page-side halves of these helpers are JavaScript modules in js/harness/ (type-checked,
+# linted and formatted with the front end): page_function() turns one of their functions into
+# an expression for page.evaluate and wait_for_function.
+JS_HARNESS = REPO_ROOT / "js" / "harness"
+_EXPORT = re.compile(r"^export (?=(async )?function )", re.M)
 
-_JS_NOTEBOOK_READY = (
-    "(path) => {"
-    + "window.__svNotebookPath = path;"
-    + _JS_PANEL
-    + """
-  const panel = svPanel();
-  if (!panel || !panel.context.isReady || !panel.sessionContext.isReady) return false;
-  const kernel = svKernel(panel);
-  if (!kernel || kernel.status !== 'idle' || kernel.connectionStatus !== 'connected') return false;
-  if (!panel.isVisible || !panel.content.widgets.every(c => c.isAttached)) return false;
-  return {id: panel.id, kernel: kernel.name};
-}"""
-)
 
-# Activates the panel and starts a command; returns without waiting for the command to finish
-# (run-all resolves only when every cell has run, which the caller waits for separately).
-_JS_START_COMMAND = (
-    "([command, cellIndex]) => {"
-    + _JS_PANEL
-    + """
-  const panel = svPanel();
-  if (!panel) throw new Error('the notebook is not open');
-  const app = window.jupyterapp;
-  app.shell.activateById(panel.id);
-  if (cellIndex !== null) {
-    panel.content.activeCellIndex = cellIndex;
-    panel.content.deselectAll();  // run-cell runs the active cell and any other selected ones
-  }
-  const before = Math.max(0, ...svCodeCells(panel).map(({cell}) => cell.model.executionCount || 0));
-  window.__svCommandError = null;
-  app.commands.execute(command).catch(e => { window.__svCommandError = String(e); });
-  return before;
-}"""
-)
+def page_function(module: str, name: str) -> str:
+    """A function expression that runs ``name`` of ``js/harness/{module}.js`` in the page.
 
-# Done when each targeted non-empty code cell has an execution count above `after` (counts
-# only grow within a kernel session) and is no longer running, and the kernel is idle. An error
-# output in a cell that ran ends the wait early with the traceback.
-_JS_EXECUTION_DONE = (
-    "([after, indices]) => {"
-    + _JS_PANEL
-    + """
-  if (window.__svCommandError) return {commandError: window.__svCommandError};
-  const panel = svPanel();
-  if (!panel) return {commandError: 'the notebook panel went away'};
-  const targets = svCodeCells(panel).filter(({cell, index}) =>
-    (indices === null || indices.includes(index)) && cell.model.sharedModel.getSource().trim());
-  for (const {cell, index} of targets) {
-    const count = cell.model.executionCount;
-    if (count !== null && count > after && cell.model.executionState !== 'running') {
-      const error = svErrorOf(cell);
-      if (error) return {index, error};
-    }
-  }
-  const done = targets.every(({cell}) => cell.model.executionCount !== null
-    && cell.model.executionCount > after && cell.model.executionState !== 'running');
-  const kernel = svKernel(panel);
-  return done && kernel && kernel.status === 'idle' ? {ok: true} : false;
-}"""
-)
+    The module's text goes along whole (its ``export`` words dropped), so the function finds
+    the module's other functions; its arguments are the ones Playwright passes.
+    """
+    source = _EXPORT.sub("", (JS_HARNESS / f"{module}.js").read_text())
+    if not re.search(rf"^(async )?function {re.escape(name)}\(", source, re.M):
+        raise ValueError(f"js/harness/{module}.js has no function {name}")
+    return f"(...args) => {{\n{source}\nreturn {name}(...args);\n}}"
 
-_JS_EXECUTION_STATE = (
-    "() => {"
-    + _JS_PANEL
-    + """
-  const panel = svPanel();
-  if (!panel) return 'the notebook is not open';
-  const kernel = svKernel(panel);
-  const cells = svCodeCells(panel).map(({cell, index}) =>
-    `cell ${index}: count=${cell.model.executionCount} state=${cell.model.executionState}`);
-  return `kernel=${kernel ? kernel.status : 'none'}; ` + cells.join('; ');
-}"""
-)
 
-_JS_CELL_TEXT = (
-    "(index) => {"
-    + _JS_PANEL
-    + """
-  const panel = svPanel();
-  if (!panel) throw new Error('the notebook is not open');
-  const cell = panel.content.widgets[index];
-  if (!cell || cell.model.type !== 'code') throw new Error(`cell ${index} is not a code cell`);
-  const join = (text) => Array.isArray(text) ? text.join('') : (text || '');
-  return cell.model.outputs.toJSON().map(o => {
-    if (o.output_type === 'stream') return join(o.text);
-    if (o.output_type === 'error') return `${o.ename}: ${o.evalue}\\n`;
-    return join((o.data || {})['text/plain']);
-  }).join('');
-}"""
-)
+_JS_NOTEBOOK_READY = page_function("notebook", "notebookReady")
+# Activates the panel and starts a command; returns without waiting for the command to finish.
+_JS_START_COMMAND = page_function("notebook", "startCommand")
+_JS_EXECUTION_DONE = page_function("notebook", "executionDone")
+_JS_EXECUTION_STATE = page_function("notebook", "executionState")
+_JS_CELL_TEXT = page_function("notebook", "cellText")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -203,7 +118,7 @@ class NotebookExecutionError(AssertionError):
 
 def notebook_panel(page: Page) -> Locator:
     """The notebook panel opened by :func:`open_notebook` in ``page``."""
-    panel_id = page.evaluate("() => window.__svPanelId || null")
+    panel_id = page.evaluate(page_function("notebook", "panelId"))
     if panel_id is None:
         raise RuntimeError("open_notebook() has not been called on this page")
     return page.locator(f'[id="{panel_id}"]')
@@ -229,7 +144,7 @@ def open_notebook(
         ) from None
     ready = handle.json_value()
     assert ready["kernel"] == "python3", ready
-    page.evaluate("(id) => { window.__svPanelId = id; }", ready["id"])
+    page.evaluate(page_function("notebook", "rememberPanel"), ready["id"])
     panel = notebook_panel(page)
     expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=timeout)
     return panel
@@ -295,21 +210,7 @@ def run_all(page: Page, *, timeout: float = EXECUTE_TIMEOUT_MS) -> None:
     _execute(page, "notebook:run-all-cells", None, timeout)
 
 
-_JS_SAVE = (
-    "async (timeout) => {"
-    + _JS_PANEL
-    + """
-  const panel = svPanel();
-  if (!panel) throw new Error('the notebook is not open');
-  window.jupyterapp.shell.activateById(panel.id);
-  let timer;
-  const expired = new Promise(r => { timer = setTimeout(() => r('timeout'), timeout); });
-  const saved = window.jupyterapp.commands.execute('docmanager:save').then(() => 'saved');
-  const outcome = await Promise.race([saved, expired]);
-  clearTimeout(timer);
-  return outcome === 'saved' && !panel.context.model.dirty ? 'saved' : outcome;
-}"""
-)
+_JS_SAVE = page_function("notebook", "save")
 
 
 def save_notebook(page: Page, *, timeout: float = WIDGET_TIMEOUT_MS) -> None:
@@ -356,23 +257,7 @@ def run_cell_until(
     return text
 
 
-_JS_KERNEL_EXECUTE = (
-    "async ([code, timeout]) => {"
-    + _JS_PANEL
-    + """
-  const panel = svPanel();
-  if (!panel) throw new Error('the notebook is not open');
-  const kernel = svKernel(panel);
-  const future = kernel.requestExecute({code, silent: true, store_history: false});
-  let timer;
-  const expired = new Promise(resolve => { timer = setTimeout(() => resolve(null), timeout); });
-  const reply = await Promise.race([future.done, expired]);
-  clearTimeout(timer);
-  if (reply === null) return {status: 'timeout'};
-  const c = reply.content;
-  return {status: c.status, ename: c.ename, evalue: c.evalue, traceback: c.traceback};
-}"""
-)
+_JS_KERNEL_EXECUTE = page_function("notebook", "kernelExecute")
 
 
 def kernel_execute(page: Page, code: str, *, timeout: float = EXECUTE_TIMEOUT_MS) -> None:
@@ -392,16 +277,7 @@ def kernel_execute(page: Page, code: str, *, timeout: float = EXECUTE_TIMEOUT_MS
         )
 
 
-_JS_RESTART = (
-    "async () => {"
-    + _JS_PANEL
-    + """
-  const panel = svPanel();
-  if (!panel) throw new Error('the notebook is not open');
-  await panel.sessionContext.restartKernel();
-  return true;
-}"""
-)
+_JS_RESTART = page_function("notebook", "restart")
 
 
 def restart_kernel(page: Page, *, timeout: float = NOTEBOOK_OPEN_TIMEOUT_MS) -> None:
@@ -409,15 +285,7 @@ def restart_kernel(page: Page, *, timeout: float = NOTEBOOK_OPEN_TIMEOUT_MS) -> 
     and wait until the new kernel is idle."""
     page.evaluate(_JS_RESTART)
     page.wait_for_function(
-        "() => {"
-        + _JS_PANEL
-        + """
-  const panel = svPanel();
-  const kernel = panel && svKernel(panel);
-  return Boolean(kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected');
-}""",
-        timeout=timeout,
-        polling=POLL_MS,
+        page_function("notebook", "kernelReady"), timeout=timeout, polling=POLL_MS
     )
 
 
@@ -447,14 +315,9 @@ def wait_for_widget(
 
 def collapse_left_area(page: Page, *, timeout: float = WIDGET_TIMEOUT_MS) -> None:
     """Close JupyterLab's left side panel (file browser), for a tidier full-page screenshot."""
-    page.evaluate(
-        "() => { const shell = window.jupyterapp.shell;"
-        " if (shell.collapseLeft && !shell.leftCollapsed) shell.collapseLeft(); }"
-    )
+    page.evaluate(page_function("notebook", "collapseLeft"))
     page.wait_for_function(
-        "() => !window.jupyterapp.shell.collapseLeft || window.jupyterapp.shell.leftCollapsed",
-        timeout=timeout,
-        polling=POLL_MS,
+        page_function("notebook", "leftCollapsed"), timeout=timeout, polling=POLL_MS
     )
 
 
@@ -480,9 +343,7 @@ def save_screenshot(target: Page | Locator, name: str, *, docs: bool | None = No
     return path
 
 
-_JS_IMAGES_STATE = """([root, selector]) => [...root.querySelectorAll(selector)].map(i => ({
-  src: i.currentSrc.slice(0, 60), complete: i.complete, naturalWidth: i.naturalWidth,
-}))"""
+_JS_IMAGES_STATE = page_function("media", "imagesState")
 
 
 def wait_for_images(
@@ -501,11 +362,7 @@ def wait_for_images(
     root = scope.element_handle(timeout=timeout)
     try:
         page.wait_for_function(
-            """([root, selector, count]) => {
-              const images = [...root.querySelectorAll(selector)];
-              if (count === null ? images.length === 0 : images.length !== count) return false;
-              return images.every(i => i.complete && i.naturalWidth > 0);
-            }""",
+            page_function("media", "imagesLoaded"),
             arg=[root, selector, count],
             timeout=timeout,
             polling=POLL_MS,
@@ -516,7 +373,7 @@ def wait_for_images(
             f"expected {count if count is not None else 'some'} loaded images "
             f"matching {selector!r} within {timeout / 1000:.0f}s; found {state}"
         ) from None
-    n: int = page.evaluate("([root, s]) => root.querySelectorAll(s).length", [root, selector])
+    n: int = page.evaluate(page_function("media", "countOf"), [root, selector])
     return n
 
 
@@ -532,19 +389,13 @@ def wait_for_video_metadata(
     element = video.element_handle(timeout=timeout)
     try:
         page.wait_for_function(
-            "(v) => v.readyState >= 1 && Number.isFinite(v.duration) && v.duration > 0",
+            page_function("media", "videoHasMetadata"),
             arg=element,
             timeout=timeout,
             polling=POLL_MS,
         )
     except PlaywrightTimeoutError:
-        state = element.evaluate(
-            """v => ({src: v.currentSrc, readyState: v.readyState, networkState: v.networkState,
-                      error: v.error && `${v.error.code} ${v.error.message}`})"""
-        )
+        state = element.evaluate(page_function("media", "videoLoadState"))
         raise AssertionError(f"the video did not load its metadata: {state}") from None
-    info: dict[str, Any] = element.evaluate(
-        """v => ({readyState: v.readyState, duration: v.duration, videoWidth: v.videoWidth,
-                  videoHeight: v.videoHeight, src: v.currentSrc})"""
-    )
+    info: dict[str, Any] = element.evaluate(page_function("media", "videoFacts"))
     return info

@@ -242,66 +242,7 @@ def test_default_rendition(labels: list[str], expected: str) -> None:
     assert default_rendition([Rendition(f"u{label}", label) for label in labels]) == expected
 
 
-NODE_PROBE = """
-const cases = JSON.parse(process.argv[2]);
-const out = [];
-for (const c of cases) {
-  const page = new URL(c.page);
-  globalThis.window = { location: { hostname: page.hostname, protocol: page.protocol,
-                                    origin: page.origin } };
-  globalThis.document = {
-    baseURI: c.page,
-    getElementById: (id) => (id === "jupyter-config-data" && c.baseUrl !== null
-      ? { textContent: JSON.stringify({ baseUrl: c.baseUrl }) } : null),
-  };
-  const { playableUrl } = await import("./player.mjs");
-  out.push(playableUrl(c.src, c.mode));
-}
-console.log(JSON.stringify(out));
-"""
-
-MEDIA = "http://127.0.0.1:8765/media/1700000000-AbC123/720.mp4?x=1"
-ROUTING = [
-    # (page, baseUrl in #jupyter-config-data, src, mode) -> (url, proxied)
-    ("http://127.0.0.1:8888/lab", "/", MEDIA, "auto", (MEDIA, False)),
-    (
-        "https://hub.mybinder.org/user/x-abc/lab/tree/a.ipynb",
-        "/user/x-abc/",
-        MEDIA,
-        "auto",
-        (
-            "https://hub.mybinder.org/user/x-abc/proxy/127.0.0.1:8765/media/1700000000-AbC123/720.mp4?x=1",
-            True,
-        ),
-    ),
-    (
-        "https://hub.example/user/y/notebooks/a.ipynb",
-        None,  # no config data: the base URL comes from the page path
-        "http://localhost:9000/v.mp4",
-        "auto",
-        ("https://hub.example/user/y/proxy/9000/v.mp4", True),
-    ),
-    (
-        "http://localhost:8888/lab",
-        "/",
-        MEDIA,
-        "always",
-        ("http://localhost:8888/proxy/127.0.0.1:8765/media/1700000000-AbC123/720.mp4?x=1", True),
-    ),
-    ("https://hub.example/user/y/lab", "/user/y/", MEDIA, "never", (MEDIA, False)),
-    (
-        "https://hub.example/lab",
-        "/",
-        "https://cdn.sparevideos.com/v/720.mp4",
-        "auto",
-        ("https://cdn.sparevideos.com/v/720.mp4", False),
-    ),
-]
-
-
-def run_node(tmp_path: Path, probe: str, argument: Any, *, copy_player: bool = True) -> Any:
-    if copy_player:
-        shutil.copyfile(STATIC / "player.js", tmp_path / "player.mjs")
+def run_node(tmp_path: Path, probe: str, argument: Any) -> Any:
     (tmp_path / "probe.mjs").write_text(probe)
     result = subprocess.run(
         ["node", "probe.mjs", json.dumps(argument)],
@@ -315,62 +256,6 @@ def run_node(tmp_path: Path, probe: str, argument: Any, *, copy_player: bool = T
 
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
-
-
-@needs_node
-def test_front_end_routes_loopback_urls_through_the_jupyter_server(tmp_path: Path) -> None:
-    cases = [
-        {"page": page, "baseUrl": base, "src": src, "mode": mode}
-        for page, base, src, mode, _ in ROUTING
-    ]
-    got = [(r["url"], r["proxied"]) for r in run_node(tmp_path, NODE_PROBE, cases)]
-    assert got == [expected for *_, expected in ROUTING]
-
-
-CHOICE_PROBE = """
-const { chooseFormat, engineFor, cannotPlay, progressiveChoice, parseMaster } =
-  await import("./player.mjs");
-const all = ["hls", "dash", "mp4", "webm"];
-const chrome = { mp4: true, webm: true, hls: true, dash: true, mse: true, nativeHls: true };
-const iphone = { mp4: true, webm: false, hls: true, dash: false, mse: false, nativeHls: true };
-const old = { mp4: true, webm: false, hls: false, dash: false, mse: false, nativeHls: false };
-const renditions = [{ label: "720", mp4: "a", webm: "" }, { label: "480", mp4: "b", webm: "c" },
-                    { label: "360", mp4: "d", webm: "e" }];
-const master = "#EXTM3U\\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=640x360\\n360/index.m3u8\\n" +
-  "#EXT-X-STREAM-INF:BANDWIDTH=2,RESOLUTION=854x480,CODECS=\\"avc1\\"\\n480/index.m3u8\\n";
-console.log(JSON.stringify({
-  auto: [chooseFormat("auto", all, chrome), chooseFormat("auto", all, iphone),
-         chooseFormat("auto", all, old), chooseFormat("auto", ["mp4", "webm"], chrome),
-         chooseFormat("auto", ["webm"], old), chooseFormat("dash", all, old)],
-  engines: [engineFor("hls", chrome), engineFor("hls", iphone), engineFor("dash", iphone),
-            engineFor("mp4", old), engineFor("webm", old)],
-  messages: [cannotPlay("webm", all, old), cannotPlay("dash", ["dash"], iphone),
-             cannotPlay("webm", all, chrome, "media error 4")],
-  progressive: [progressiveChoice(renditions, "mp4", "auto").label,
-                progressiveChoice(renditions, "webm", "auto").label,
-                progressiveChoice(renditions, "mp4", "360").label],
-  master: parseMaster(master, "http://h/media/c/hls/master.m3u8"),
-}));
-"""
-
-
-@needs_node
-def test_front_end_picks_what_the_browser_can_play(tmp_path: Path) -> None:
-    got = run_node(tmp_path, CHOICE_PROBE, [])
-    # auto: HLS first (MSE or native), then DASH, then MP4; nothing playable: nothing
-    assert got["auto"] == ["hls", "hls", "mp4", "mp4", "", "dash"]
-    # HLS through MSE where there is MSE, natively where there is only native HLS
-    assert got["engines"] == ["mse", "native", "", "progressive", ""]
-    assert got["messages"] == [
-        "this browser cannot play WebM; it can play MP4",
-        "this browser cannot play DASH; it can play none of this file's other formats",
-        "this browser cannot play WebM (media error 4); it can play HLS, DASH, MP4",
-    ]
-    assert got["progressive"] == ["720", "480", "360"]
-    assert got["master"] == [
-        {"label": "360", "width": 640, "height": 360, "url": "http://h/media/c/hls/360/index.m3u8"},
-        {"label": "480", "width": 854, "height": 480, "url": "http://h/media/c/hls/480/index.m3u8"},
-    ]
 
 
 LOAD_PROBE = """
@@ -391,7 +276,7 @@ def test_every_front_end_loads_alone_as_an_anywidget_module(tmp_path: Path) -> N
     names = sorted(path.stem for path in STATIC.glob("*.js"))
     for name in names:
         shutil.copyfile(STATIC / f"{name}.js", tmp_path / f"{name}.mjs")
-    got = run_node(tmp_path, LOAD_PROBE, names, copy_player=False)
+    got = run_node(tmp_path, LOAD_PROBE, names)
     assert got == {
         name: ["initialize", "render"] if name == "dropzone" else ["render"] for name in names
     }

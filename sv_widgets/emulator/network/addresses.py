@@ -3,9 +3,9 @@
 Pure classification, no sockets: :func:`refusal` names why an address is refused (always:
 cloud metadata, link-local, unspecified, multicast, broadcast, reserved; by policy: loopback
 and private ranges), :func:`embedded_ipv4` finds the IPv4 address hidden in an IPv6 one,
-:func:`numeric_host` reads IPv4 hosts in every spelling ``inet_aton`` accepts, and
-:func:`is_loopback` says whether a host is this machine only (the one loopback rule: the
-fetcher's policy and the emulator's own bind address both use it).
+:func:`numeric_host` reads IPv4 hosts in every spelling ``inet_aton`` accepts. Whether an
+address is this machine only is :func:`sv_widgets.wire.is_loopback_host`, the one loopback rule
+(the fetcher's policy, the emulator's own bind address and the page all use it).
 
 Examples
 --------
@@ -14,8 +14,6 @@ Examples
 'a cloud metadata endpoint'
 >>> numeric_host("0177.0.0.1")
 IPv4Address('127.0.0.1')
->>> is_loopback("localhost"), is_loopback("[::1]"), is_loopback("0.0.0.0")
-(True, True, False)
 """
 
 from __future__ import annotations
@@ -24,14 +22,9 @@ import ipaddress
 import re
 from typing import TypeAlias
 
-__all__ = [
-    "REFUSED_NAMES",
-    "IPAddress",
-    "embedded_ipv4",
-    "is_loopback",
-    "numeric_host",
-    "refusal",
-]
+from sv_widgets.wire import is_loopback_host
+
+__all__ = ["REFUSED_NAMES", "IPAddress", "embedded_ipv4", "numeric_host", "refusal"]
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -56,7 +49,6 @@ _ALWAYS_REFUSED = (
     ("reserved", _nets("240.0.0.0/4 192.0.0.0/24 192.0.2.0/24 192.88.99.0/24 198.18.0.0/15"
                        " 198.51.100.0/24 203.0.113.0/24 100::/64 2001::/23 2001:db8::/32")),
 )  # fmt: skip
-_LOOPBACK = _nets("127.0.0.0/8 ::1/128")
 _PRIVATE = _nets(
     "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 fc00::/7 fec0::/10 64:ff9b:1::/48"
 )
@@ -84,27 +76,13 @@ def refusal(addr: IPAddress, *, allow_private: bool, allow_loopback: bool) -> st
     for reason, networks in _ALWAYS_REFUSED:
         if any(addr in net for net in networks):
             return reason
-    if _loopback(addr):
+    if is_loopback_host(str(addr)):
         return None if allow_loopback else "loopback (allow_loopback is off)"
     if any(addr in net for net in _PRIVATE):
         return None if allow_private else "in a private range (allow_private is off)"
     if not addr.is_global:  # anything the tables above forgot
         return "not a public address"
     return None
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (``localhost`` or an IP literal, brackets allowed) is this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return _loopback(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        return False
-
-
-def _loopback(addr: IPAddress) -> bool:
-    return any(addr in net for net in _LOOPBACK)
 
 
 def numeric_host(host: str) -> IPAddress | None:

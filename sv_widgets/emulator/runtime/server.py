@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sv_widgets.emulator.http.faults import FaultLike, FaultSet
-from sv_widgets.emulator.network.addresses import is_loopback
 from sv_widgets.emulator.runtime.extra import require_extra
 from sv_widgets.emulator.runtime.handle import Lifecycle, client_for
+from sv_widgets.wire import is_loopback_host
 
 if TYPE_CHECKING:  # pragma: no cover
     from sv_widgets.client import Client
@@ -257,7 +257,7 @@ class Emulator(Lifecycle):
         from sv_widgets.emulator.network.remote import FetchPolicy
 
         store = Store(data_dir)
-        exposed = not is_loopback(self.host)
+        exposed = not is_loopback_host(self.host)
         if exposed:
             logger.warning(
                 "binding %s exposes the emulator to the network (no TLS); remote uploads "
@@ -303,7 +303,7 @@ class Emulator(Lifecycle):
             faults=self._faults,
             control=control,
             control_token=self.control_token,
-            loopback=is_loopback(self.host),
+            loopback=is_loopback_host(self.host),
             cors=self.cors,
         )
         config = uvicorn.Config(

@@ -1,45 +1,69 @@
-// The Cancel button of an upload (anywidget ESM). Self-contained: no imports, no CDN.
-// A click always sends "cancel" to the kernel. While a cell is blocked waiting for this
-// upload (the kernel reads no widget message until the cell ends), the click also interrupts
-// the kernel through the page's own kernel connection: the waiting magic turns the interrupt
-// into a clean cancel and says in one line where the file was left.
+// Built by js/build.js (esbuild) from js/src/: edit those, then `npm run build` in js/.
 
+// src/common/dom.js
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== void 0) node.textContent = text;
+  return node;
+}
+
+// src/common/model.js
+function listen(model, events) {
+  for (const [name, fn] of events) model.on(name, fn);
+  return () => {
+    for (const [name, fn] of events) model.off(name, fn);
+  };
+}
+
+// src/cancel/logic.js
 function interruptKernel(model) {
-  const manager = model.widget_manager;
+  const manager = (
+    /** @type {{ kernel?: { interrupt?: () => Promise<unknown> } } | undefined} */
+    model.widget_manager
+  );
   const kernel = manager && manager.kernel;
   if (kernel && typeof kernel.interrupt === "function") {
-    kernel.interrupt().catch(() => {});
+    kernel.interrupt().catch(() => {
+    });
     return true;
   }
   return false;
 }
+function cancelTitle(interrupt) {
+  return interrupt ? "Stop the upload (this interrupts the running cell, which is waiting for it)" : "Stop the upload";
+}
+function cancelClicked(model) {
+  model.send({ type: "cancel" });
+  if (model.get("interrupt")) interruptKernel(model);
+}
 
-function render({ model, el }) {
-  const button = document.createElement("button");
+// src/cancel/index.js
+function render({ model, el: host }) {
+  const button = el("button", "jupyter-button mod-warning sv-cancel");
   button.type = "button";
-  button.className = "jupyter-button mod-warning sv-cancel";
-  el.appendChild(button);
-
+  host.appendChild(button);
   function draw() {
     button.textContent = model.get("description");
     button.disabled = model.get("disabled");
-    button.title = model.get("interrupt")
-      ? "Stop the upload (this interrupts the running cell, which is waiting for it)"
-      : "Stop the upload";
+    button.title = cancelTitle(model.get("interrupt"));
   }
-
   button.addEventListener("click", () => {
-    model.send({ type: "cancel" });
-    if (model.get("interrupt")) interruptKernel(model);
+    cancelClicked(model);
     button.disabled = true;
   });
-
-  const events = ["change:description", "change:disabled", "change:interrupt"];
-  for (const name of events) model.on(name, draw);
+  const names = ["change:description", "change:disabled", "change:interrupt"];
+  const unlisten = listen(
+    model,
+    names.map((name) => (
+      /** @type {const} */
+      [name, draw]
+    ))
+  );
   draw();
-  return () => {
-    for (const name of events) model.off(name, draw);
-  };
+  return unlisten;
 }
-
-export default { render };
+var cancel_default = { render };
+export {
+  cancel_default as default
+};

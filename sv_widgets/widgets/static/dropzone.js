@@ -1,48 +1,164 @@
-// UploadDropzone front end (anywidget ESM). Self-contained: no imports, no CDN.
-//
-// One controller per widget model (initialize) keeps the File objects chosen in this page and
-// runs the transfers the kernel asks for; every view (render) draws the drop target and the
-// rows. The kernel initiates each upload and keeps the keys: this page only ever gets the
-// ticket URL of one upload at a time, in a custom message (never in a synced trait).
-//   direct: XMLHttpRequest POST of FormData {file} to the ticket URL, with upload progress.
-//   relay:  File.slice chunks as binary buffers of custom messages, at most `window` waiting
-//           for the kernel's acknowledgement; the kernel streams them into its own POST.
-// The protocol is described in sv_widgets/uploads/_browser.py.
+// Built by js/build.js (esbuild) from js/src/: edit those, then `npm run build` in js/.
 
-const LOOPBACK = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
-const PROBE = [115, 118, 122, 33]; // "svz!": proves binary buffers reach the kernel
-const WAIT_NOTE_MS = 1500; // unanswered this long: say that we wait for the kernel
-const ALIVE_MS = 3000; // heartbeat while uploads run
-const KERNEL_SILENCE_MS = 20000; // no tick this long while uploading: the kernel is gone
-const PROGRESS_MS = 500; // direct progress reports to the kernel, at most this often
-const CONTROLLERS = new Map(); // the widget's _uid -> its controller in this page
+// src/dropzone/protocol.js
+var KERNEL = Object.freeze({
+  WELCOME: "welcome",
+  DIRECT: "direct",
+  RELAY: "relay",
+  ACK: "ack",
+  STOP: "stop",
+  TICK: "tick"
+});
+var PAGE = Object.freeze({
+  HELLO: "hello",
+  ADD: "add",
+  CANCEL: "cancel",
+  RETRY: "retry",
+  CHUNK: "chunk",
+  PROGRESS: "progress",
+  RESULT: "result",
+  FAILED: "failed",
+  STOPPED: "stopped",
+  ALIVE: "alive",
+  BYE: "bye"
+});
+var FIELDS = Object.freeze({
+  kernel: Object.freeze({
+    [KERNEL.WELCOME]: ["page", "buffers"],
+    [KERNEL.DIRECT]: ["tid", "page", "key", "url", "name", "size", "fallback"],
+    [KERNEL.RELAY]: ["tid", "page", "key", "name", "size", "chunk", "window"],
+    [KERNEL.ACK]: ["tid", "offset"],
+    [KERNEL.STOP]: ["tid", "page", "reason"],
+    [KERNEL.TICK]: ["busy"]
+  }),
+  page: Object.freeze({
+    [PAGE.HELLO]: ["page"],
+    [PAGE.ADD]: ["page", "files"],
+    [PAGE.CANCEL]: ["row"],
+    [PAGE.RETRY]: ["row", "page"],
+    [PAGE.CHUNK]: ["tid", "offset"],
+    [PAGE.PROGRESS]: ["tid", "sent"],
+    [PAGE.RESULT]: ["tid", "status", "body"],
+    [PAGE.FAILED]: ["tid", "sent", "reason", "message"],
+    [PAGE.STOPPED]: ["tid"],
+    [PAGE.ALIVE]: ["page"],
+    [PAGE.BYE]: ["page"]
+  })
+});
+var FILE_FIELDS = Object.freeze(["key", "name", "size", "mime"]);
+var FAILURE = Object.freeze({
+  MISSING: "missing",
+  // this page no longer holds the file
+  UNREACHABLE: "unreachable",
+  // the page cannot POST to the upload server (loopback, mixed)
+  NETWORK: "network",
+  // the POST failed on the network or CORS
+  READ: "read",
+  // the browser could not read the file
+  BUFFERS: "buffers"
+  // this front end cannot send binary buffers
+});
+var PROBE = Object.freeze([115, 118, 122, 33]);
+var LIMITS = Object.freeze({
+  BODY_CHARS: 65536,
+  // of the upload server's answer, passed on in `result`
+  CHUNK_BYTES: 1048576,
+  // a relay's chunk when the kernel names none
+  WINDOW: 1,
+  // chunks unacknowledged at once when the kernel names none
+  KEY_BYTES: 6
+  // random bytes of a file's key (a page id has 9)
+});
+var TIMING = Object.freeze({
+  WAIT_NOTE_MS: 1500,
+  // unanswered this long: say that we wait for the kernel
+  ALIVE_MS: 3e3,
+  // heartbeat while uploads run (checked three times as often)
+  KERNEL_SILENCE_MS: 2e4,
+  // no tick this long while uploading: the kernel is gone
+  PROGRESS_MS: 500
+  // direct progress reports to the kernel, at most this often
+});
+var toKernel = Object.freeze({
+  /** @param {string} page */
+  hello: (page) => ({ type: PAGE.HELLO, page }),
+  /** @param {string} page @param {FileEntry[]} files */
+  add: (page, files) => ({ type: PAGE.ADD, page, files }),
+  /** @param {string} row */
+  cancel: (row) => ({ type: PAGE.CANCEL, row }),
+  /** @param {string} row @param {string} page */
+  retry: (row, page) => ({ type: PAGE.RETRY, row, page }),
+  /** @param {string} tid @param {number} offset */
+  chunk: (tid, offset) => ({ type: PAGE.CHUNK, tid, offset }),
+  /** @param {string} tid @param {number} sent */
+  progress: (tid, sent) => ({ type: PAGE.PROGRESS, tid, sent }),
+  /** @param {string} tid @param {number} status @param {string} body */
+  result: (tid, status, body) => ({ type: PAGE.RESULT, tid, status, body }),
+  /** @param {string} tid @param {number} sent @param {string} reason @param {string} text */
+  failed: (tid, sent, reason, text) => ({ type: PAGE.FAILED, tid, sent, reason, message: text }),
+  /** @param {string} tid */
+  stopped: (tid) => ({ type: PAGE.STOPPED, tid }),
+  /** @param {string} page */
+  alive: (page) => ({ type: PAGE.ALIVE, page }),
+  /** @param {string} page */
+  bye: (page) => ({ type: PAGE.BYE, page })
+});
 
-const now = () => performance.now();
-
-function randomId(bytes = 9) {
-  const a = new Uint8Array(bytes);
-  crypto.getRandomValues(a); // available on plain-http pages too, unlike randomUUID
-  return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
+// src/common/loopback.js
+var IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+var HEXTET = /^[0-9a-f]{1,4}$/;
+function ipv4Octets(text) {
+  const m = IPV4.exec(text);
+  if (!m) return null;
+  const parts = m.slice(1);
+  const valid = parts.every((p) => Number(p) <= 255 && (p === "0" || !p.startsWith("0")));
+  return valid ? parts.map(Number) : null;
+}
+function hextets(side, last) {
+  if (side === "") return [];
+  const parts = side.split(":");
+  const groups = [];
+  for (const [i, part2] of parts.entries()) {
+    const v4 = last && i === parts.length - 1 ? ipv4Octets(part2) : null;
+    if (v4) groups.push(v4[0] * 256 + v4[1], v4[2] * 256 + v4[3]);
+    else if (HEXTET.test(part2)) groups.push(parseInt(part2, 16));
+    else return null;
+  }
+  return groups;
+}
+function ipv6Groups(text) {
+  const sides = text.split("::");
+  if (sides.length > 2) return null;
+  const head = hextets(sides[0], sides.length === 1);
+  const tail = sides.length === 2 ? hextets(sides[1], true) : [];
+  if (!head || !tail) return null;
+  const given = head.length + tail.length;
+  if (sides.length === 1) return given === 8 ? head : null;
+  if (given > 7) return null;
+  return [...head, ...new Array(8 - given).fill(0), ...tail];
+}
+function isLoopbackHost(host) {
+  let name = String(host).toLowerCase();
+  if (name.startsWith("[") && name.endsWith("]")) name = name.slice(1, -1);
+  if (name === "localhost" || name.endsWith(".localhost")) return true;
+  const v4 = ipv4Octets(name);
+  if (v4) return v4[0] === 127;
+  const v6 = ipv6Groups(name);
+  return v6 !== null && v6.every((group, i) => group === (i === 7 ? 1 : 0));
 }
 
-function isLoopback(hostname) {
-  return LOOPBACK.test(hostname);
-}
-
-// Can this page POST to `url` itself? Not to a loopback host unless the page is on one too
-// (the upload server would be the person's own machine, not the kernel's), and not plain HTTP
-// from an HTTPS page (mixed content is blocked).
-export function reachable(url, location = window.location) {
+// src/dropzone/direct.js
+function reachable(url, location) {
   let u;
   try {
     u = new URL(url);
-  } catch (_e) {
+  } catch {
     return { ok: false, why: "the upload server's URL is not valid" };
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") {
     return { ok: false, why: "the upload server's URL is not http(s)" };
   }
-  if (isLoopback(u.hostname) && !isLoopback(location.hostname)) {
+  if (isLoopbackHost(u.hostname) && !isLoopbackHost(location.hostname)) {
     return { ok: false, why: "the upload server is on the kernel's own machine (loopback)" };
   }
   if (location.protocol === "https:" && u.protocol === "http:") {
@@ -50,354 +166,526 @@ export function reachable(url, location = window.location) {
   }
   return { ok: true, why: "" };
 }
-
-export function formatBytes(n) {
-  if (!Number.isFinite(n) || n < 0) return "?";
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let v = n;
-  for (const unit of units) {
-    if (v < 1000 || unit === "TB") {
-      if (unit === "B") return `${Math.floor(v)} B`;
-      return v < 100 ? `${v.toFixed(1)} ${unit}` : `${v.toFixed(0)} ${unit}`;
+function follow(ctl, xhr, t) {
+  const { env, live } = ctl;
+  let loaded = 0;
+  let reported = 0;
+  xhr.upload.addEventListener("progress", (e) => {
+    if (!e.lengthComputable || e.total <= 0) return;
+    loaded = Math.max(loaded, e.loaded);
+    t.sent = Math.min(t.total, Math.round(e.loaded / e.total * t.total));
+    if (env.now() - reported >= TIMING.PROGRESS_MS) {
+      reported = env.now();
+      ctl.post(toKernel.progress(t.tid, t.sent));
+      ctl.changed();
     }
-    v /= 1000;
+  });
+  xhr.addEventListener("load", () => {
+    live.delete(t.tid);
+    ctl.answers.set(t.key, env.now());
+    const body = String(xhr.responseText || "").slice(0, LIMITS.BODY_CHARS);
+    ctl.post(toKernel.result(t.tid, xhr.status, body));
+    ctl.changed();
+  });
+  xhr.addEventListener("error", () => {
+    live.delete(t.tid);
+    const message = "the upload server could not be reached from this page (network or CORS)";
+    ctl.fail(t.tid, FAILURE.NETWORK, message, loaded);
+    ctl.changed();
+  });
+  xhr.addEventListener("abort", () => {
+    live.delete(t.tid);
+    if (t.stopped) ctl.post(toKernel.stopped(t.tid));
+    ctl.changed();
+  });
+}
+function startDirect(ctl, msg) {
+  const file = ctl.files.get(msg.key);
+  if (!file) return ctl.fail(msg.tid, FAILURE.MISSING, "this page no longer holds the file");
+  const reach = reachable(msg.url, ctl.env.location);
+  if (!reach.ok) return ctl.fail(msg.tid, FAILURE.UNREACHABLE, reach.why);
+  const xhr = ctl.env.request();
+  const t = {
+    kind: "direct",
+    tid: msg.tid,
+    key: msg.key,
+    sent: 0,
+    total: file.size,
+    stopped: false,
+    stop() {
+      t.stopped = true;
+      xhr.abort();
+    }
+  };
+  ctl.live.set(msg.tid, t);
+  follow(ctl, xhr, t);
+  const form = ctl.env.form();
+  form.append("file", file, msg.name);
+  try {
+    xhr.open("POST", msg.url);
+    xhr.send(form);
+  } catch (e) {
+    ctl.live.delete(t.tid);
+    ctl.fail(t.tid, FAILURE.NETWORK, `the browser refused the request: ${e}`);
   }
-  return "?";
+  ctl.changed();
 }
 
-// ------------------------------------------------------------------------------ controller
-function createController(model) {
-  const page = randomId();
-  const files = new Map(); // key -> File chosen in this page
-  const pending = new Map(); // key -> {name, size, since}: sent to the kernel, no row yet
-  const live = new Map(); // tid -> transfer in this page
-  const answers = new Map(); // key -> time a direct answer went to the kernel
-  const views = new Set();
-  const ctl = { page, files, pending, live, answers, views, busy: false, lastTick: 0, lost: "" };
-  let buffersOk = null;
-
-  const changed = () => { for (const draw of views) draw(); };
-
-  function post(content, buffers) {
-    if (ctl.lost) return false;
+// src/dropzone/relay.js
+async function pump(ctl, t, file, chunk, windowSize, waitForAck) {
+  const slice = (a) => file.slice(a, Math.min(a + chunk, file.size)).arrayBuffer();
+  const going = () => !t.stopped && !ctl.lost;
+  let offset = 0;
+  let next = slice(0);
+  while (offset < file.size && going()) {
+    while (going() && offset - t.sent >= chunk * windowSize) await waitForAck();
+    if (!going()) break;
+    let buffer;
     try {
-      model.send(content, undefined, buffers);
-      return true;
-    } catch (_e) {
-      return false;
-    }
-  }
-
-  ctl.add = (list) => {
-    let chosen = Array.from(list || []);
-    if (!model.get("multiple")) chosen = chosen.slice(0, 1);
-    if (!chosen.length || ctl.lost) return;
-    const entries = chosen.map((file) => {
-      const key = randomId(6);
-      files.set(key, file);
-      pending.set(key, { name: file.name, size: file.size, since: now() });
-      return { key, name: file.name, size: file.size, mime: file.type || "" };
-    });
-    post({ type: "add", page, files: entries });
-    changed();
-  };
-  ctl.cancel = (row) => post({ type: "cancel", row: row.id });
-  ctl.retry = (row) => post({ type: "retry", row: row.id, page });
-  ctl.holds = (row) => row.page === page && files.has(row.key);
-  ctl.transferOf = (row) => {
-    for (const t of live.values()) if (t.key === row.key && row.page === page) return t;
-    return null;
-  };
-  ctl.buffers = () => buffersOk;
-
-  function fail(tid, reason, message, sent = 0) {
-    post({ type: "failed", tid, sent, reason, message });
-  }
-
-  // -- direct: the page POSTs the file itself ---------------------------------------------
-  function startDirect(msg) {
-    const file = files.get(msg.key);
-    if (!file) return fail(msg.tid, "missing", "this page no longer holds the file");
-    const reach = reachable(msg.url);
-    if (!reach.ok) return fail(msg.tid, "unreachable", reach.why);
-    const xhr = new XMLHttpRequest();
-    const t = { tid: msg.tid, key: msg.key, kind: "direct", sent: 0, total: file.size };
-    t.stop = () => { t.stopped = true; xhr.abort(); };
-    live.set(msg.tid, t);
-    let loaded = 0;
-    let reported = 0;
-    xhr.upload.addEventListener("progress", (e) => {
-      if (!e.lengthComputable || e.total <= 0) return;
-      loaded = Math.max(loaded, e.loaded);
-      t.sent = Math.min(file.size, Math.round((e.loaded / e.total) * file.size));
-      if (now() - reported >= PROGRESS_MS) {
-        reported = now();
-        post({ type: "progress", tid: t.tid, sent: t.sent });
-        changed();
-      }
-    });
-    xhr.addEventListener("load", () => {
-      live.delete(t.tid);
-      answers.set(t.key, now());
-      const body = String(xhr.responseText || "").slice(0, 65536);
-      post({ type: "result", tid: t.tid, status: xhr.status, body });
-      changed();
-    });
-    xhr.addEventListener("error", () => {
-      live.delete(t.tid);
-      const message = "the upload server could not be reached from this page (network or CORS)";
-      fail(t.tid, "network", message, loaded);
-      changed();
-    });
-    xhr.addEventListener("abort", () => {
-      live.delete(t.tid);
-      if (t.stopped) post({ type: "stopped", tid: t.tid });
-      changed();
-    });
-    const form = new FormData();
-    form.append("file", file, msg.name);
-    try {
-      xhr.open("POST", msg.url);
-      xhr.send(form);
+      buffer = await next;
     } catch (e) {
-      live.delete(t.tid);
-      fail(t.tid, "network", `the browser refused the request: ${e}`);
+      ctl.live.delete(t.tid);
+      ctl.fail(t.tid, FAILURE.READ, `the browser could not read the file: ${e}`, offset);
+      break;
     }
-    changed();
+    const end = offset + buffer.byteLength;
+    next = end < file.size ? slice(end) : Promise.resolve(new ArrayBuffer(0));
+    if (!ctl.post(toKernel.chunk(t.tid, offset), [buffer])) {
+      ctl.live.delete(t.tid);
+      const message = "this front end cannot send binary data to the kernel";
+      ctl.fail(t.tid, FAILURE.BUFFERS, message, offset);
+      break;
+    }
+    offset = end;
+    t.queued = end;
   }
-
-  // -- relay: chunks over the widget's channel, acknowledged by the kernel -------------------
-  function startRelay(msg) {
-    const file = files.get(msg.key);
-    if (!file) return fail(msg.tid, "missing", "this page no longer holds the file");
-    const chunk = Math.max(1, Number(msg.chunk) || 1048576);
-    const window = Math.max(1, Number(msg.window) || 1);
-    const t = { tid: msg.tid, key: msg.key, kind: "relay", sent: 0, queued: 0, total: file.size };
-    t.heard = now(); // the kernel's last acknowledgement (or the start)
-    let wake = null;
-    const rouse = () => { if (wake) { const w = wake; wake = null; w(); } };
-    t.ack = (offset) => {
-      t.heard = now();
+  if (t.stopped) ctl.post(toKernel.stopped(t.tid));
+  ctl.changed();
+}
+function startRelay(ctl, msg) {
+  const { env, live } = ctl;
+  const file = ctl.files.get(msg.key);
+  if (!file) return ctl.fail(msg.tid, FAILURE.MISSING, "this page no longer holds the file");
+  const chunk = Math.max(1, Number(msg.chunk) || LIMITS.CHUNK_BYTES);
+  const windowSize = Math.max(1, Number(msg.window) || LIMITS.WINDOW);
+  let wake = null;
+  const rouse = () => {
+    const w = wake;
+    wake = null;
+    if (w) w();
+  };
+  const t = {
+    kind: "relay",
+    tid: msg.tid,
+    key: msg.key,
+    sent: 0,
+    queued: 0,
+    heard: env.now(),
+    total: file.size,
+    stopped: false,
+    ack(offset) {
+      t.heard = env.now();
       if (typeof offset === "number" && offset > t.sent) t.sent = Math.min(offset, file.size);
       if (t.sent >= file.size) live.delete(t.tid);
       rouse();
-    };
-    t.stop = () => { t.stopped = true; live.delete(t.tid); rouse(); };
-    live.set(msg.tid, t);
-    const slice = (a) => file.slice(a, Math.min(a + chunk, file.size)).arrayBuffer();
-    (async () => {
-      let offset = 0;
-      let next = slice(0);
-      while (offset < file.size && !t.stopped && !ctl.lost) {
-        while (!t.stopped && !ctl.lost && offset - t.sent >= chunk * window) {
-          await new Promise((resolve) => { wake = resolve; });
-        }
-        if (t.stopped || ctl.lost) break;
-        let buffer;
-        try {
-          buffer = await next;
-        } catch (e) {
-          live.delete(t.tid);
-          fail(t.tid, "read", `the browser could not read the file: ${e}`, offset);
-          break;
-        }
-        const end = offset + buffer.byteLength;
-        next = end < file.size ? slice(end) : null;
-        if (!post({ type: "chunk", tid: t.tid, offset }, [buffer])) {
-          live.delete(t.tid);
-          fail(t.tid, "buffers", "this front end cannot send binary data to the kernel", offset);
-          break;
-        }
-        offset = end;
-        t.queued = end;
-      }
-      if (t.stopped) post({ type: "stopped", tid: t.tid });
-      changed();
-    })();
-    changed();
-  }
-
-  // -- the kernel's messages ------------------------------------------------------------
-  function onMessage(msg) {
-    if (!msg || typeof msg !== "object") return;
-    if (msg.type === "tick") {
-      ctl.busy = Boolean(msg.busy);
-      ctl.lastTick = now();
-    } else if (msg.type === "welcome" && msg.page === page) {
-      buffersOk = Boolean(msg.buffers);
-    } else if (msg.type === "direct" && msg.page === page) {
-      ctl.lastTick = now();
-      startDirect(msg);
-    } else if (msg.type === "relay" && msg.page === page) {
-      ctl.lastTick = now();
-      startRelay(msg);
-    } else if (msg.type === "ack") {
-      const t = live.get(msg.tid);
-      if (t && t.ack) t.ack(msg.offset);
-      return; // the kernel's rows redraw the progress; an ack alone changes nothing shown
-    } else if (msg.type === "stop") {
-      const t = live.get(msg.tid);
-      if (t) t.stop();
-      else if (msg.page === page) post({ type: "stopped", tid: msg.tid });
+    },
+    stop() {
+      t.stopped = true;
+      live.delete(t.tid);
+      rouse();
     }
-    changed();
-  }
-
-  // The kernel went away (restart, shutdown, widget closed): stop sending. A relayed body is
-  // cut off with the kernel's connection; a direct POST is aborted here. Nothing is stored.
-  function lose(why) {
-    if (ctl.lost) return;
-    for (const t of live.values()) {
-      if (t.stop) t.stop();
-    }
-    ctl.lost = why;
-    changed();
-  }
-
-  const onRows = () => {
-    for (const row of model.get("rows") || []) {
-      if (row.page === page) pending.delete(row.key);
-      if (row.phase !== "uploading") answers.delete(row.key);
-    }
-    changed();
   };
-  const onLive = () => lose("the kernel no longer serves this upload area (restarted, shut down or closed)");
-  const onGone = () => { post({ type: "bye", page }); lose("this page is closing"); };
-  const events = [
-    ["msg:custom", onMessage],
-    ["change:rows", onRows],
-    ["comm_live_update", onLive],
-    ["comm:close", onLive],
-  ];
-  for (const [name, fn] of events) model.on(name, fn);
-  window.addEventListener("pagehide", onGone);
-  const heartbeat = setInterval(() => {
-    if (live.size || pending.size) post({ type: "alive", page });
-    if (live.size && ctl.lastTick && now() - ctl.lastTick > KERNEL_SILENCE_MS) {
-      lose("no word from the kernel for 20 s (restarted or stopped?)");
-    }
-    changed(); // time-based notes ("waiting for the kernel")
-  }, ALIVE_MS / 3);
-  ctl.lastTick = now();
-  if (!post({ type: "hello", page }, [new Uint8Array(PROBE).buffer])) buffersOk = false;
+  live.set(msg.tid, t);
+  const waitForAck = () => new Promise((resolve) => {
+    wake = () => resolve();
+  });
+  pump(ctl, t, file, chunk, windowSize, waitForAck);
+  ctl.changed();
+}
 
-  ctl.dispose = () => {
-    clearInterval(heartbeat);
-    window.removeEventListener("pagehide", onGone);
-    for (const t of live.values()) if (t.stop) t.stop();
+// src/common/model.js
+function listen(model, events) {
+  for (const [name, fn] of events) model.on(name, fn);
+  return () => {
     for (const [name, fn] of events) model.off(name, fn);
+  };
+}
+
+// src/dropzone/controller.js
+var ON_KERNEL = /* @__PURE__ */ new Map([
+  [
+    KERNEL.TICK,
+    (ctl, msg) => {
+      ctl.busy = Boolean(msg.busy);
+      ctl.lastTick = ctl.env.now();
+    }
+  ],
+  [
+    KERNEL.WELCOME,
+    (ctl, msg, mine) => {
+      if (mine) ctl.buffersReach = Boolean(msg.buffers);
+    }
+  ],
+  [
+    KERNEL.DIRECT,
+    (ctl, msg, mine) => {
+      if (!mine) return;
+      ctl.lastTick = ctl.env.now();
+      startDirect(ctl, msg);
+    }
+  ],
+  [
+    KERNEL.RELAY,
+    (ctl, msg, mine) => {
+      if (!mine) return;
+      ctl.lastTick = ctl.env.now();
+      startRelay(ctl, msg);
+    }
+  ],
+  [
+    KERNEL.ACK,
+    (ctl, msg) => {
+      const t = ctl.live.get(msg.tid);
+      if (t && t.kind === "relay") t.ack(msg.offset);
+    }
+  ],
+  [
+    KERNEL.STOP,
+    (ctl, msg, mine) => {
+      const t = ctl.live.get(msg.tid);
+      if (t) t.stop();
+      else if (mine) ctl.post(toKernel.stopped(msg.tid));
+    }
+  ]
+]);
+function onKernel(ctl, msg) {
+  if (!msg || typeof msg !== "object") return;
+  const handle = ON_KERNEL.get(msg.type);
+  if (handle) handle(ctl, msg, msg.page === ctl.page);
+  if (msg.type !== KERNEL.ACK) ctl.changed();
+}
+function lose(ctl, why) {
+  if (ctl.lost) return;
+  for (const t of ctl.live.values()) t.stop();
+  ctl.lost = why;
+  ctl.changed();
+}
+function addFiles(ctl, model, list) {
+  let chosen = Array.from(list || []);
+  if (!model.get("multiple")) chosen = chosen.slice(0, 1);
+  if (!chosen.length || ctl.lost) return;
+  const entries = chosen.map((file) => {
+    const key = ctl.env.randomId(LIMITS.KEY_BYTES);
+    ctl.files.set(key, file);
+    ctl.pending.set(key, { name: file.name, size: file.size, since: ctl.env.now() });
+    return { key, name: file.name, size: file.size, mime: file.type || "" };
+  });
+  ctl.post(toKernel.add(ctl.page, entries));
+  ctl.changed();
+}
+function beat(ctl) {
+  if (ctl.live.size || ctl.pending.size) ctl.post(toKernel.alive(ctl.page));
+  const silence = ctl.env.now() - ctl.lastTick;
+  if (ctl.live.size && ctl.lastTick && silence > TIMING.KERNEL_SILENCE_MS) {
+    const seconds = TIMING.KERNEL_SILENCE_MS / 1e3;
+    lose(ctl, `no word from the kernel for ${seconds} s (restarted or stopped?)`);
+  }
+  ctl.changed();
+}
+function onRows(ctl, rows) {
+  for (const row of rows) {
+    if (row.page === ctl.page) ctl.pending.delete(row.key);
+    if (row.phase !== "uploading") ctl.answers.delete(row.key);
+  }
+  ctl.changed();
+}
+function newController(model, env) {
+  const ctl = {
+    page: env.randomId(),
+    env,
+    files: /* @__PURE__ */ new Map(),
+    pending: /* @__PURE__ */ new Map(),
+    live: /* @__PURE__ */ new Map(),
+    answers: /* @__PURE__ */ new Map(),
+    views: /* @__PURE__ */ new Set(),
+    busy: false,
+    lastTick: 0,
+    lost: "",
+    buffersReach: null,
+    add: (list) => addFiles(ctl, model, list),
+    cancel: (row) => void ctl.post(toKernel.cancel(row.id)),
+    retry: (row) => void ctl.post(toKernel.retry(row.id, ctl.page)),
+    holds: (row) => row.page === ctl.page && ctl.files.has(row.key),
+    transferOf(row) {
+      for (const t of ctl.live.values()) if (t.key === row.key && row.page === ctl.page) return t;
+      return null;
+    },
+    buffers: () => ctl.buffersReach,
+    post(content, buffers) {
+      if (ctl.lost) return false;
+      try {
+        model.send(content, void 0, buffers);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    fail(tid, reason, message, sent = 0) {
+      ctl.post(toKernel.failed(tid, sent, reason, message));
+    },
+    changed() {
+      for (const draw of ctl.views) draw();
+    },
+    dispose: () => {
+    }
   };
   return ctl;
 }
+function createController(model, env) {
+  const ctl = newController(model, env);
+  const gone = () => lose(ctl, "the kernel no longer serves this upload area (restarted, shut down or closed)");
+  const unlisten = listen(model, [
+    ["msg:custom", (msg) => onKernel(ctl, msg)],
+    ["change:rows", () => onRows(ctl, model.get("rows") || [])],
+    ["comm_live_update", gone],
+    ["comm:close", gone]
+  ]);
+  const stopHide = env.onPageHide(() => {
+    ctl.post(toKernel.bye(ctl.page));
+    lose(ctl, "this page is closing");
+  });
+  const stopBeat = env.every(() => beat(ctl), TIMING.ALIVE_MS / 3);
+  ctl.dispose = () => {
+    stopBeat();
+    stopHide();
+    for (const t of ctl.live.values()) t.stop();
+    unlisten();
+  };
+  ctl.lastTick = env.now();
+  if (!ctl.post(toKernel.hello(ctl.page), [new Uint8Array(PROBE).buffer])) {
+    ctl.buffersReach = false;
+  }
+  return ctl;
+}
 
-function initialize({ model }) {
-  const uid = model.get("_uid");
-  const ctl = createController(model);
-  CONTROLLERS.set(uid, ctl);
-  return () => {
-    ctl.dispose();
-    if (CONTROLLERS.get(uid) === ctl) CONTROLLERS.delete(uid);
+// src/common/ids.js
+function randomId(bytes = 9) {
+  const a = new Uint8Array(bytes);
+  crypto.getRandomValues(a);
+  return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// src/dropzone/env.js
+function browserEnv() {
+  return {
+    now: () => performance.now(),
+    every(fn, ms) {
+      const id = setInterval(fn, ms);
+      return () => clearInterval(id);
+    },
+    onPageHide(fn) {
+      window.addEventListener("pagehide", fn);
+      return () => window.removeEventListener("pagehide", fn);
+    },
+    // The casts only narrow what the page passes: in a browser every PageFile is a real File,
+    // and the body a request sends is the FormData the same env made.
+    request: () => (
+      /** @type {Request} */
+      /** @type {unknown} */
+      new XMLHttpRequest()
+    ),
+    form: () => (
+      /** @type {FormLike} */
+      /** @type {unknown} */
+      new FormData()
+    ),
+    location: window.location,
+    randomId
   };
 }
 
-// ------------------------------------------------------------------------------ view
+// src/common/dom.js
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
+  if (text !== void 0) node.textContent = text;
   return node;
 }
-
-// Write to the DOM only what changed: the rows are redrawn often (progress, ticks), and an
-// unchanged write still costs the page layout work while the browser is busy uploading.
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
-
 function setData(node, key, value) {
   if (node.dataset[key] !== value) node.dataset[key] = value;
 }
-
 function setHidden(node, hidden) {
   if (node.hidden !== hidden) node.hidden = hidden;
 }
-
 function bytesOf(buffer) {
   if (!buffer) return null;
-  if (buffer instanceof DataView || ArrayBuffer.isView(buffer)) {
+  if (ArrayBuffer.isView(buffer)) {
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
   return new Uint8Array(buffer);
 }
+function jpegUrl(bytes) {
+  const part2 = (
+    /** @type {Uint8Array<ArrayBuffer>} */
+    bytes
+  );
+  return URL.createObjectURL(new Blob([part2], { type: "image/jpeg" }));
+}
 
-const VIA = {
-  direct: "sent directly from this page",
-  relay: "relayed through the kernel",
-};
+// src/common/bytes.js
+var UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
+function fixed(value, digits) {
+  if (value >= 1e21) return BigInt(value).toString();
+  const text = value.toFixed(digits);
+  const halves = value * 2 ** (digits + 1);
+  if (!Number.isInteger(halves) || halves % 2 === 0) return text;
+  const units = Number(text.replace(".", ""));
+  if (units % 2 === 0) return text;
+  const even = String(units - 1).padStart(digits + 1, "0");
+  return digits ? `${even.slice(0, -digits)}.${even.slice(-digits)}` : even;
+}
+function formatBytes(n) {
+  if (!Number.isFinite(n) || n < 0) return "?";
+  let value = n;
+  for (const unit of UNITS) {
+    if (value < 1e3 || unit === UNITS[UNITS.length - 1]) {
+      if (unit === "B") return `${Math.floor(value)} B`;
+      return `${fixed(value, value < 100 ? 1 : 0)} ${unit}`;
+    }
+    value /= 1e3;
+  }
+  return "?";
+}
 
-// What the page adds to the kernel's row: why it may look stuck.
-function localNote(ctl, row) {
-  if (ctl.lost && !["ready", "failed", "cancelled"].includes(row.phase)) {
+// src/dropzone/present.js
+var VIA = (
+  /** @type {Record<string, string>} */
+  {
+    direct: "sent directly from this page",
+    relay: "relayed through the kernel"
+  }
+);
+var ENDED = ["ready", "failed", "cancelled"];
+function howText(mode) {
+  if (mode === "direct") return "Files go from this page straight to the upload server.";
+  if (mode === "relay") {
+    return "Files are relayed to the upload server through the kernel, in chunks.";
+  }
+  return "Files go straight to the upload server when this page can reach it, else through the kernel.";
+}
+function bannerText({ lost, buffers, notice }) {
+  const problems = [];
+  if (lost) problems.push(`Uploads stopped: ${lost}.`);
+  if (buffers === false) {
+    problems.push(
+      "This front end does not send binary data from the page to the kernel: uploads relayed through the kernel cannot work here (direct uploads still can)."
+    );
+  }
+  if (notice) problems.push(notice);
+  return problems.join(" ");
+}
+var whyWaiting = (busy) => busy ? " (a cell is running)" : "";
+function figures(row, t) {
+  let progress = Number(row.progress) || 0;
+  let detail = row.detail || "";
+  if (row.phase === "uploading" && t && t.total > 0 && t.sent / t.total > progress) {
+    progress = t.sent / t.total;
+    detail = `${Math.floor(progress * 100)}% · ${formatBytes(t.sent)} of ${formatBytes(t.total)}`;
+  }
+  const percent = String(Math.max(0, Math.min(100, Math.round(progress * 100))));
+  return { progress, percent, detail };
+}
+function headText(row) {
+  const via = row.transport ? VIA[row.transport] || row.transport : "";
+  return {
+    size: row.size ? ` · ${formatBytes(row.size)}` : "",
+    via: via ? ` · ${via}` : ""
+  };
+}
+function localNote(ctl, row, now) {
+  if (ctl.lost && !ENDED.includes(row.phase)) {
     return { text: `stopped: ${ctl.lost}; nothing was stored by this page`, kind: "error" };
   }
-  // The kernel is not taking in what this page sends: chunks wait unacknowledged, or the
-  // upload server's answer waits to be read. Whether a running cell is the reason, the
-  // kernel's tick says; where widget messages keep flowing while a cell runs, nothing waits
-  // and nothing is said.
   const t = ctl.transferOf(row);
   const answered = ctl.answers.get(row.key);
-  const stalled = (t && t.kind === "relay" && t.queued > t.sent && now() - t.heard > WAIT_NOTE_MS)
-    || (answered !== undefined && now() - answered > WAIT_NOTE_MS && row.phase === "uploading");
-  if (stalled && (ctl.busy || answered !== undefined)) {
-    const why = ctl.busy ? " (a cell is running)" : "";
+  const unacked = t !== null && t.kind === "relay" && t.queued > t.sent && now - t.heard > TIMING.WAIT_NOTE_MS;
+  const unread = answered !== void 0 && now - answered > TIMING.WAIT_NOTE_MS && row.phase === "uploading";
+  if ((unacked || unread) && (ctl.busy || answered !== void 0)) {
     return {
-      text: `waiting for the kernel${why}: the upload carries on when it is free`,
-      kind: "waiting",
+      text: `waiting for the kernel${whyWaiting(ctl.busy)}: the upload carries on when it is free`,
+      kind: "waiting"
     };
   }
   return null;
 }
+function pendingText(entry, busy, now) {
+  const late = now - entry.since > TIMING.WAIT_NOTE_MS;
+  return {
+    head: `${entry.name} · ${formatBytes(entry.size)}`,
+    note: late ? `waiting for the kernel${whyWaiting(busy)}: the file is added when it is free` : "adding…",
+    kind: late ? "waiting" : ""
+  };
+}
+function shown(ctl, row) {
+  return {
+    cancel: Boolean(row.can_cancel) && !ctl.lost,
+    retry: Boolean(row.can_retry) && ctl.holds(row) && !ctl.lost,
+    result: row.phase === "ready" && Boolean(row.file_code)
+  };
+}
 
+// src/dropzone/view.js
+function part(node, selector) {
+  return (
+    /** @type {HTMLElement} */
+    node.querySelector(selector)
+  );
+}
 function drawRow(node, row, ctl, thumbs) {
-  const t = ctl.transferOf(row);
-  let progress = Number(row.progress) || 0;
-  let detail = row.detail || "";
-  if (row.phase === "uploading" && t && t.total > 0 && t.sent / t.total > progress) {
-    progress = t.sent / t.total; // this page knows more than the kernel has heard yet
-    detail = `${Math.floor(progress * 100)}% · ${formatBytes(t.sent)} of ${formatBytes(t.total)}`;
-  }
-  const q = (selector) => node.querySelector(selector);
+  const { percent, detail } = figures(row, ctl.transferOf(row));
+  const q = (selector) => part(node, selector);
   setData(node, "phase", row.phase);
   setData(node, "transport", row.transport || "");
+  const head = headText(row);
   setText(q(".sv-dz-name"), row.name);
-  setText(q(".sv-dz-size"), row.size ? ` · ${formatBytes(row.size)}` : "");
-  const via = row.transport ? VIA[row.transport] || row.transport : "";
-  setText(q(".sv-dz-via"), via ? ` · ${via}` : "");
+  setText(q(".sv-dz-size"), head.size);
+  setText(q(".sv-dz-via"), head.via);
   const bar = q(".sv-dz-bar");
-  const pct = String(Math.max(0, Math.min(100, Math.round(progress * 100))));
-  if (bar.getAttribute("aria-valuenow") !== pct) {
-    bar.setAttribute("aria-valuenow", pct);
-    q(".sv-dz-fill").style.width = `${pct}%`;
+  if (bar.getAttribute("aria-valuenow") !== percent) {
+    bar.setAttribute("aria-valuenow", percent);
+    q(".sv-dz-fill").style.width = `${percent}%`;
   }
   setText(q(".sv-dz-detail"), detail);
   setText(q(".sv-dz-transport-note"), row.note || "");
-  const note = localNote(ctl, row);
+  const note = localNote(ctl, row, ctl.env.now());
   const noteNode = q(".sv-dz-note");
   setText(noteNode, note ? note.text : "");
   setData(noteNode, "kind", note ? note.kind : "");
   setText(q(".sv-dz-error"), row.error || "");
   setText(q(".sv-dz-message"), row.message || "");
-  setHidden(q(".sv-dz-cancel"), !row.can_cancel || Boolean(ctl.lost));
-  setHidden(q(".sv-dz-retry"), !row.can_retry || !ctl.holds(row) || Boolean(ctl.lost));
-  setHidden(q(".sv-dz-result"), !(row.phase === "ready" && row.file_code));
+  const show = shown(ctl, row);
+  setHidden(q(".sv-dz-cancel"), !show.cancel);
+  setHidden(q(".sv-dz-retry"), !show.retry);
+  setHidden(q(".sv-dz-result"), !show.result);
   setText(q(".sv-dz-code"), row.file_code || "");
   setText(q(".sv-dz-duration"), row.duration || "-");
-  const img = q(".sv-dz-thumb");
+  const img = (
+    /** @type {HTMLImageElement} */
+    q(".sv-dz-thumb")
+  );
   const url = thumbs(row.id);
   if (url && img.getAttribute("src") !== url) img.src = url;
   setHidden(img, !url);
 }
-
+function button(className, text, onClick) {
+  const node = el("button", className, text);
+  node.type = "button";
+  node.addEventListener("click", onClick);
+  return node;
+}
 function rowNode(ctl, getRow) {
   const node = el("li", "sv-dz-row");
   const head = el("div", "sv-dz-head");
@@ -408,12 +696,8 @@ function rowNode(ctl, getRow) {
   bar.setAttribute("aria-valuemin", "0");
   bar.setAttribute("aria-valuemax", "100");
   bar.append(el("div", "sv-dz-fill"));
-  const cancel = el("button", "sv-dz-cancel", "Cancel");
-  cancel.type = "button";
-  cancel.addEventListener("click", () => ctl.cancel(getRow()));
-  const retry = el("button", "sv-dz-retry", "Retry");
-  retry.type = "button";
-  retry.addEventListener("click", () => ctl.retry(getRow()));
+  const cancel = button("sv-dz-cancel", "Cancel", () => ctl.cancel(getRow()));
+  const retry = button("sv-dz-retry", "Retry", () => ctl.retry(getRow()));
   line.append(bar, cancel, retry);
   const detail = el("div", "sv-dz-detail");
   const notes = el("div", "sv-dz-notes");
@@ -422,7 +706,7 @@ function rowNode(ctl, getRow) {
     el("div", "sv-dz-transport-note"),
     el("div", "sv-dz-note"),
     el("div", "sv-dz-error"),
-    el("div", "sv-dz-message"),
+    el("div", "sv-dz-message")
   );
   const result = el("div", "sv-dz-result");
   const img = el("img", "sv-dz-thumb");
@@ -437,15 +721,7 @@ function rowNode(ctl, getRow) {
   node.append(head, line, detail, notes, result);
   return node;
 }
-
-function render({ model, el: host }) {
-  const ctl = CONTROLLERS.get(model.get("_uid"));
-  const root = el("div", "sv-dropzone");
-  host.appendChild(root);
-  if (!ctl) {
-    root.textContent = "The upload area did not start in this page; re-run the cell.";
-    return () => {};
-  }
+function dropTarget(ctl) {
   const inputId = `sv-dz-${randomId(6)}`;
   const target = el("div", "sv-dz-target");
   const input = el("input", "sv-dz-input");
@@ -456,30 +732,13 @@ function render({ model, el: host }) {
   const hint = el("span", "sv-dz-hint", "or drop videos here");
   const how = el("div", "sv-dz-how");
   target.append(input, choose, hint, how);
-  const banner = el("div", "sv-dz-banner");
-  banner.setAttribute("role", "alert");
-  const list = el("ol", "sv-dz-rows");
-  root.append(target, banner, list);
-
-  const nodes = new Map(); // row id -> element
-  const pendingNodes = new Map(); // key -> element
-  const urls = new Map(); // row id -> object URL of its thumbnail
-  const thumbs = (id) => {
-    if (!urls.has(id)) {
-      const bytes = bytesOf((model.get("thumbnails") || {})[id]);
-      if (!bytes) return null;
-      urls.set(id, URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" })));
-    }
-    return urls.get(id);
-  };
-
   input.addEventListener("change", () => {
     ctl.add(input.files);
-    input.value = ""; // choosing the same file again adds it again
+    input.value = "";
   });
-  const hasFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes("Files");
+  const hasFiles = (e) => e.dataTransfer !== null && Array.from(e.dataTransfer.types || []).includes("Files");
   const over = (e) => {
-    if (!hasFiles(e)) return;
+    if (!hasFiles(e) || !e.dataTransfer) return;
     e.preventDefault();
     e.stopPropagation();
     e.dataTransfer.dropEffect = "copy";
@@ -489,94 +748,155 @@ function render({ model, el: host }) {
   target.addEventListener("dragover", over);
   target.addEventListener("dragleave", () => target.classList.remove("sv-dz-over"));
   target.addEventListener("drop", (e) => {
-    if (!hasFiles(e)) return;
+    if (!hasFiles(e) || !e.dataTransfer) return;
     e.preventDefault();
     e.stopPropagation();
     target.classList.remove("sv-dz-over");
     ctl.add(e.dataTransfer.files);
   });
-
-  function drawTarget() {
-    input.multiple = Boolean(model.get("multiple"));
-    input.accept = model.get("accept") || "";
-    input.disabled = Boolean(ctl.lost);
-    const mode = model.get("transport");
-    setText(how, mode === "direct"
-      ? "Files go from this page straight to the upload server."
-      : mode === "relay"
-        ? "Files are relayed to the upload server through the kernel, in chunks."
-        : "Files go straight to the upload server when this page can reach it, else through the kernel.");
-    const problems = [];
-    if (ctl.lost) problems.push(`Uploads stopped: ${ctl.lost}.`);
-    if (ctl.buffers() === false) {
-      problems.push("This front end does not send binary data from the page to the kernel: "
-        + "uploads relayed through the kernel cannot work here (direct uploads still can).");
-    }
-    if (model.get("notice")) problems.push(model.get("notice"));
-    setText(banner, problems.join(" "));
-    setHidden(banner, problems.length === 0);
+  return { target, input, how };
+}
+function renderZone(model, host, ctl) {
+  const root = el("div", "sv-dropzone");
+  host.appendChild(root);
+  if (!ctl) {
+    root.textContent = "The upload area did not start in this page; re-run the cell.";
+    return () => {
+    };
   }
-
-  function drawRows() {
+  return drawZone(model, root, ctl);
+}
+function thumbnails(model) {
+  const urls = /* @__PURE__ */ new Map();
+  return {
+    /** @param {string} id */
+    url(id) {
+      if (!urls.has(id)) {
+        const bytes = bytesOf((model.get("thumbnails") || {})[id]);
+        if (!bytes) return null;
+        urls.set(id, jpegUrl(bytes));
+      }
+      return urls.get(id) || null;
+    },
+    clear() {
+      for (const url of urls.values()) URL.revokeObjectURL(url);
+      urls.clear();
+    }
+  };
+}
+function prune(nodes, keep) {
+  for (const [key, node] of nodes) {
+    if (!keep(key)) {
+      node.remove();
+      nodes.delete(key);
+    }
+  }
+}
+function drawTarget(model, ctl, { input, how, banner }) {
+  input.multiple = Boolean(model.get("multiple"));
+  input.accept = model.get("accept") || "";
+  input.disabled = Boolean(ctl.lost);
+  setText(how, howText(model.get("transport")));
+  const problems = bannerText({
+    lost: ctl.lost,
+    buffers: ctl.buffers(),
+    notice: model.get("notice")
+  });
+  setText(banner, problems);
+  setHidden(banner, problems === "");
+}
+function drawPending(nodes, ctl, key, entry) {
+  let node = nodes.get(key);
+  if (!node) {
+    node = el("li", "sv-dz-row sv-dz-pending");
+    node.dataset.phase = "pending";
+    node.append(el("div", "sv-dz-head"), el("div", "sv-dz-note"));
+    nodes.set(key, node);
+  }
+  const text = pendingText(entry, ctl.busy, ctl.env.now());
+  const note = part(node, ".sv-dz-note");
+  setText(part(node, ".sv-dz-head"), text.head);
+  setText(note, text.note);
+  setData(note, "kind", text.kind);
+  return node;
+}
+function rowsDrawer(model, ctl, list, thumbs) {
+  const nodes = /* @__PURE__ */ new Map();
+  const pendingNodes = /* @__PURE__ */ new Map();
+  return () => {
     const rows = model.get("rows") || [];
-    const seen = new Set();
-    const order = [];
-    for (const row of rows) {
-      seen.add(row.id);
+    const order = rows.map((row) => {
       let node = nodes.get(row.id);
       if (!node) {
-        node = rowNode(ctl, () => (model.get("rows") || []).find((r) => r.id === row.id) || row);
+        const current = () => (model.get("rows") || []).find((r) => r.id === row.id) || row;
+        node = rowNode(ctl, current);
         node.dataset.id = row.id;
         nodes.set(row.id, node);
       }
       drawRow(node, row, ctl, thumbs);
-      order.push(node);
-    }
-    for (const [id, node] of nodes) if (!seen.has(id)) { node.remove(); nodes.delete(id); }
-    for (const [key, entry] of ctl.pending) {
-      let node = pendingNodes.get(key);
-      if (!node) {
-        node = el("li", "sv-dz-row sv-dz-pending");
-        node.dataset.phase = "pending";
-        node.append(el("div", "sv-dz-head"), el("div", "sv-dz-note"));
-        pendingNodes.set(key, node);
-      }
-      setText(node.firstChild, `${entry.name} · ${formatBytes(entry.size)}`);
-      const late = now() - entry.since > WAIT_NOTE_MS;
-      const why = ctl.busy ? " (a cell is running)" : "";
-      setText(node.lastChild, late
-        ? `waiting for the kernel${why}: the file is added when it is free`
-        : "adding…");
-      setData(node.lastChild, "kind", late ? "waiting" : "");
-      order.push(node);
-    }
-    for (const [key, node] of pendingNodes) {
-      if (!ctl.pending.has(key)) { node.remove(); pendingNodes.delete(key); }
-    }
+      return node;
+    });
+    const seen = new Set(rows.map((row) => row.id));
+    prune(nodes, (id) => seen.has(id));
+    for (const [key, entry] of ctl.pending) order.push(drawPending(pendingNodes, ctl, key, entry));
+    prune(pendingNodes, (key) => ctl.pending.has(key));
     order.forEach((node, i) => {
       if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
     });
-  }
-
-  const draw = () => { drawTarget(); drawRows(); };
-  const onThumbs = () => { for (const url of urls.values()) URL.revokeObjectURL(url); urls.clear(); draw(); };
+  };
+}
+function drawZone(model, root, ctl) {
+  const { target, input, how } = dropTarget(ctl);
+  const banner = el("div", "sv-dz-banner");
+  banner.setAttribute("role", "alert");
+  const list = el("ol", "sv-dz-rows");
+  root.append(target, banner, list);
+  const thumbs = thumbnails(model);
+  const drawHead = () => drawTarget(model, ctl, { input, how, banner });
+  const drawRows = rowsDrawer(model, ctl, list, thumbs.url);
+  const draw = () => {
+    drawHead();
+    drawRows();
+  };
+  const onThumbs = () => {
+    thumbs.clear();
+    draw();
+  };
   ctl.views.add(draw);
-  const events = [
+  const unlisten = listen(model, [
     ["change:rows", draw],
     ["change:thumbnails", onThumbs],
-    ...["notice", "transport", "multiple", "accept"].map((name) => [`change:${name}`, drawTarget]),
-  ];
-  for (const [name, fn] of events) model.on(name, fn);
-  root.svModel = model; // for tests and debugging: the page's end of the channel,
-  root.svPage = ctl.page; // and this page's id in it
+    ...["notice", "transport", "multiple", "accept"].map(
+      (name) => (
+        /** @type {const} */
+        [`change:${name}`, drawHead]
+      )
+    )
+  ]);
+  Object.assign(root, { svModel: model, svPage: ctl.page });
   draw();
-
   return () => {
     ctl.views.delete(draw);
-    for (const [name, fn] of events) model.off(name, fn);
-    for (const url of urls.values()) URL.revokeObjectURL(url);
-    urls.clear();
+    unlisten();
+    thumbs.clear();
   };
 }
 
-export default { initialize, render };
+// src/dropzone/index.js
+var CONTROLLERS = /* @__PURE__ */ new Map();
+function initialize({ model }) {
+  const uid = model.get("_uid");
+  const ctl = createController(model, browserEnv());
+  CONTROLLERS.set(uid, ctl);
+  return () => {
+    ctl.dispose();
+    if (CONTROLLERS.get(uid) === ctl) CONTROLLERS.delete(uid);
+  };
+}
+function render({ model, el: el2 }) {
+  return renderZone(model, el2, CONTROLLERS.get(model.get("_uid")));
+}
+var dropzone_default = { initialize, render };
+export {
+  dropzone_default as default
+};
