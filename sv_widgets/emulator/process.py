@@ -219,8 +219,9 @@ class EmulatorProcess:
         from sv_widgets.emulator.faults import parse_fault_spec
 
         body = [parse_fault_spec(r).to_json() if isinstance(r, str) else dict(r) for r in rules]
-        for rule in body:
+        for rule in body:  # what a rule has done so far is not part of it
             rule.pop("fired", None)
+            rule.pop("holding", None)
         self._control("POST", "faults", json=body)
 
     def reset(self, *, accounts: bool = False) -> dict[str, Any]:
