@@ -437,6 +437,54 @@ def test_an_interrupt_cancels_every_row_of_a_cell_and_says_where_each_stands(
     assert "line 2 big.mp4: cancelled: nothing was stored" in cap.stdout
 
 
+def stalls_holding(emulator: Emulator) -> int:
+    """Requests the emulator's ``stall`` rules hold now."""
+    return sum(r["holding"] for r in emulator.faults.to_json() if r["kind"] == "stall")
+
+
+def test_an_interrupt_ends_an_upload_the_upload_server_holds_back(
+    env: Emulator, sv: Any, ip: InteractiveShell, tmp_path: Path
+) -> None:
+    """The upload server holds the request, body unread (``upload:stall``), so the upload's
+    send is blocked in the socket: Ctrl-C (a kernel interrupt, or Cancel while the cell waits)
+    ends the cell while the server still holds it, in one line, with nothing stored."""
+    big = tmp_path / "big clip.mp4"
+    with big.open("wb") as f:
+        f.truncate(512 * 2**20)  # sparse: far more than the socket buffers take in
+    before = set(env.client(PUBLIC).iter_files())
+    client = sv.session.client()
+    client._transport.timeout = (120.0, 120.0)  # no socket timeout could end it instead
+    env.set_faults(["upload:stall"])
+    stalled = threading.Event()
+
+    def interrupt_once_held() -> None:
+        deadline = time.monotonic() + 60
+        while stalls_holding(env) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stalled.set()
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_held, daemon=True).start()
+    try:
+        result, cap = run(ip, f'code = %sv_upload "{big}" --no-convert')
+        held = stalls_holding(env)
+    finally:
+        env.clear_faults()
+        client._transport.timeout = (10.0, 120.0)
+    assert stalled.is_set()
+    assert held == 1  # the cell ended while the server still held the request
+    assert result.error_in_exec is None, cap.stderr
+    assert "Traceback" not in cap.stdout + cap.stderr
+    assert cap.stdout.splitlines()[-1] == "big clip.mp4: cancelled: nothing was stored"
+    assert ip.user_ns["code"] is None
+    assert set(env.client(PUBLIC).iter_files()) == before
+    deadline = time.monotonic() + 30
+    while env.faults.stalled and time.monotonic() < deadline:  # the server reads again...
+        time.sleep(0.01)
+    assert env.faults.stalled == 0
+    assert set(env.client(PUBLIC).iter_files()) == before  # ...a cut-off body: nothing
+
+
 def test_widget_display_mode(
     env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:

@@ -107,6 +107,78 @@ def test_cancel_during_upload_leaves_no_file(sv_emulator: Emulator, tmp_path: Pa
     client.close()
 
 
+def wait_until(condition: Any, timeout: float = 30.0) -> bool:
+    """Whether ``condition()`` came true within ``timeout`` seconds (looked at every 10 ms)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def stalls_holding(emulator: Emulator) -> int:
+    """Requests the emulator's ``stall`` rules hold now."""
+    return sum(r["holding"] for r in emulator.faults.to_json() if r["kind"] == "stall")
+
+
+def test_cancel_ends_an_upload_the_upload_server_holds_back(
+    sv_emulator: Emulator, tmp_path: Path
+) -> None:
+    """The upload server holds the request and reads none of its body (``upload:stall``),
+    so the client's send blocks: Cancel closes the connection under it, and the upload ends
+    while the server still holds the request. Nothing is stored, then or once it lets go.
+    Long timeouts: no socket timeout could end the upload instead."""
+    client = sv_emulator.client(timeout=(120, 120))
+    big = tmp_path / "big.mp4"
+    with big.open("wb") as f:
+        f.truncate(256 * 1024 * 1024)  # sparse, and far more than any socket buffer holds
+    sv_emulator.set_faults(["upload:stall"])
+    up = UploadProgress(client, big, convert=False)
+    assert wait_until(lambda: stalls_holding(sv_emulator) == 1 and up.sent > 0)
+    up._cancel_button.click()
+    assert up.upload.done(30)
+    assert stalls_holding(sv_emulator) == 1  # ended while the server still holds it
+    assert (up.phase, up.state) == ("cancelled", "cancelled: nothing was stored")
+    assert up.file_code == ""
+    assert client.list_files().codes == ()
+    with pytest.raises(UploadCancelled, match="nothing was stored"):
+        up.wait(0)
+    sv_emulator.clear_faults()  # the server reads again: what reached it is a cut-off body
+    assert wait_until(lambda: sv_emulator.faults.stalled == 0)
+    assert client.list_files().codes == ()
+    assert sv_emulator.data_dir is not None
+    assert list((sv_emulator.data_dir / "tmp").iterdir()) == []
+    client.close()
+
+
+def test_a_cancel_after_the_whole_file_went_ends_at_once_and_deletes_what_is_stored(
+    sv_emulator: Emulator, tmp_path: Path
+) -> None:
+    """A small file the stalled server's buffers took in whole: the service may still store
+    it, so its connection is not cut; the upload ends at once all the same, saying so, and the
+    file is deleted once the server lets go and names it."""
+    client = sv_emulator.client(timeout=(120, 120))
+    small = tmp_path / "small.mp4"
+    small.write_bytes(b"\x00" * 200_000)
+    sv_emulator.set_faults(["upload:stall"])
+    up = UploadProgress(client, small, convert=False)
+    assert wait_until(lambda: stalls_holding(sv_emulator) == 1 and up.sent == small.stat().st_size)
+    up.cancel()
+    assert up.upload.done(30)
+    assert stalls_holding(sv_emulator) == 1  # ended while the server still holds it
+    assert up.phase == "cancelled"
+    assert up.state == (
+        "cancelled: the whole file had been sent and the upload server had not answered; "
+        "if it stores the file, the file is deleted"
+    )
+    sv_emulator.clear_faults()
+    assert wait_until(lambda: "was deleted" in up.state), up.state
+    assert up.state.startswith("cancelled: the upload completed as ")
+    assert client.list_files().codes == ()
+    client.close()
+
+
 @pytest.mark.slow
 def test_cancel_while_converting_says_where_the_file_is(client: Client, sample_clip: Path) -> None:
     up = UploadProgress(client, sample_clip, autostart=False, poll_interval=5)
