@@ -215,7 +215,9 @@ def test_control_endpoint(sv_emulator: Emulator) -> None:
         url, json={"rules": [{"route": "media", "kind": "drop", "seed": 1}]}, timeout=10
     )
     assert r.json()["rules"][0]["kind"] == "drop"
-    assert requests.get(url, timeout=10).json()["rules"][0]["route"] == "media"
+    answer = requests.get(url, timeout=10).json()
+    assert answer["rules"][0]["route"] == "media"
+    assert (answer["rules"][0]["holding"], answer["stalled"]) == (0, 0)
     r = requests.post(url, json=[{"route": "media", "kind": "boom"}], timeout=10)
     assert r.status_code == 400
     assert r.json()["error"] == 1000
