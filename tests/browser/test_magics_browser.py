@@ -145,7 +145,7 @@ def test_cancel_with_the_upload_server_holding_the_request_ends_the_cell_at_once
     expect(output).to_contain_text(line, timeout=EXECUTE_TIMEOUT_MS)
     assert stalls_holding(emulator) == 1  # the cell ended while the server still held it
     # Reported, not asserted (a busy machine is slower): the click to the cell's last line.
-    print(f"Cancel to the cell's end, upload server holding the request: {elapsed():.3f} s")
+    print(f"Cancel to the cell's end ({jupyter.app}), upload server holding it: {elapsed():.3f} s")
     expect(output).not_to_contain_text("Traceback")
     expect(output).not_to_contain_text("KeyboardInterrupt")
     expect(upload).to_contain_text("cancelled: nothing was stored")
