@@ -46,6 +46,7 @@ EXPECTED_ROWS = (
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # the run's own bound below: a shared machine can take minutes
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is the upload reference")
 def test_smoke_run_prints_every_row(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SV_")}
