@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import os
 import signal
 import statistics
 import sys
@@ -46,14 +45,13 @@ import requests
 from _common import (
     HERE,
     MIB,
-    PRIVATE,
-    PUBLIC,
     BenchEmulator,
     Row,
     data_dir,
     fmt_seconds,
     fmt_spread,
     interleave,
+    magics_environment,
     standalone,
     wait_until,
 )
@@ -147,30 +145,17 @@ def _shell(emu: EmulatorProcess, config_dir: str) -> Iterator[Any]:
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
-    values = {
-        "SV_PUBLIC_KEY": PUBLIC,
-        "SV_PRIVATE_KEY": PRIVATE,
-        "SV_API_URL": emu.api_url,
-        "SV_THUMBNAIL_URL": f"{emu.base_url}/thumbnail",
-        "SV_CONFIG_DIR": config_dir,  # never a developer's own credentials file
-    }
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
     config = Config()
     config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
-    shell.run_line_magic("load_ext", "sv_widgets")
-    client = shell.run_line_magic("sv_client", "")
-    client._transport.timeout = (120.0, 120.0)  # no socket timeout ends a trial
-    try:
-        yield shell
-    finally:
-        shell.run_line_magic("unload_ext", "sv_widgets")
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with magics_environment(emu, config_dir):
+        shell = InteractiveShell.instance(config=config)
+        shell.run_line_magic("load_ext", "sv_widgets")
+        client = shell.run_line_magic("sv_client", "")
+        client._transport.timeout = (120.0, 120.0)  # no socket timeout ends a trial
+        try:
+            yield shell
+        finally:
+            shell.run_line_magic("unload_ext", "sv_widgets")
 
 
 def _magic(bench: Bench, shell: Any, stalled: bool) -> float:

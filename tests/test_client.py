@@ -573,6 +573,29 @@ def test_cancel_ends_an_upload_whose_send_is_blocked_by_a_server_that_stopped_re
     assert server.received < path.stat().st_size  # so the server never had a whole body
 
 
+def test_through_a_session_of_ones_own_a_cancel_stops_the_body_at_its_next_block(
+    tmp_path: Path,
+) -> None:
+    """The connections of a caller's session cannot be reached: the blocked send goes on
+    until the server reads again, and then the body stops; the server gets no whole body."""
+    import requests
+
+    server = SilentServer()
+    path = _sparse(tmp_path, 256 << 20)
+    with requests.Session() as session:
+        client = Client("pk", "sk", api_url="http://127.0.0.1:9/api/v1", session=session)
+        cancel = threading.Event()
+        uploader, outcome, progress = _upload_in_thread(client, path, server.url, cancel)
+        assert server.accepted.wait(WAIT)
+        assert wait_until(lambda: bool(progress))
+        cancel.set()
+        server.release.set()  # the server reads again: the send comes back, the body stops
+        uploader.join(WAIT)
+        server.thread.join(WAIT)
+    assert isinstance(outcome["error"], UploadCancelled)
+    assert server.received < path.stat().st_size
+
+
 def test_a_cancel_before_the_upload_starts_sends_no_whole_body(tmp_path: Path) -> None:
     server = SilentServer()
     path = _sparse(tmp_path, 64 << 20)

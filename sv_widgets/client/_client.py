@@ -149,7 +149,9 @@ class Client(ClientBase):
         short and the connection closed under it, so the service stores nothing, and
         :class:`~sv_widgets.errors.UploadCancelled` is raised. A cancel that comes after the
         whole file was sent cannot take it back: the call then waits for the service's
-        answer and returns the code as usual (delete the file if it is not wanted).
+        answer and returns the code as usual (delete the file if it is not wanted). Through
+        a ``session`` of your own the connection cannot be reached: the body stops at its
+        next block, once a blocked send comes back.
 
         Raises
         ------
