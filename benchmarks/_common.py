@@ -254,6 +254,29 @@ def data_dir(prefix: str, *, fast: bool = False) -> Iterator[Path]:
         yield Path(tmp)
 
 
+@contextlib.contextmanager
+def magics_environment(emu: EmulatorProcess, config_dir: str) -> Iterator[None]:
+    """``SV_*`` variables pointing the magics at ``emu``'s benchmark account, while the block
+    runs (restored after)."""
+    values = {
+        "SV_PUBLIC_KEY": PUBLIC,
+        "SV_PRIVATE_KEY": PRIVATE,
+        "SV_API_URL": emu.api_url,
+        "SV_THUMBNAIL_URL": f"{emu.base_url}/thumbnail",
+        "SV_CONFIG_DIR": config_dir,  # never a developer's own credentials file
+    }
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def converted_files(emu: BenchEmulator, count: int) -> list[str]:
     """Upload ``count`` tiny files and convert them (fast conversions); return their codes."""
     client = emu.client()

@@ -26,18 +26,16 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from _common import (
-    PRIVATE,
-    PUBLIC,
     BenchEmulator,
     Row,
     data_dir,
     fmt_seconds,
     fmt_spread,
     interleave,
+    magics_environment,
     standalone,
 )
 
@@ -45,27 +43,6 @@ NAME = "bulk"
 SPEEDUP = 2.5
 LATENCY_MS = 100
 FILE_BYTES = 256 * 1024
-
-
-@contextlib.contextmanager
-def _environment(emu: BenchEmulator, config_dir: str) -> Iterator[None]:
-    values = {
-        "SV_PUBLIC_KEY": PUBLIC,
-        "SV_PRIVATE_KEY": PRIVATE,
-        "SV_API_URL": emu.api_url,
-        "SV_THUMBNAIL_URL": f"{emu.base_url}/thumbnail",
-        "SV_CONFIG_DIR": config_dir,  # never a developer's own credentials file
-    }
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
@@ -79,7 +56,7 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
         tempfile.TemporaryDirectory(prefix="sv-bench-bulk-") as tmp,
         data_dir("sv-bench-bulk-data-", fast=True) as data,
         BenchEmulator(data) as emu,
-        _environment(emu, str(Path(tmp) / "config")),
+        magics_environment(emu, str(Path(tmp) / "config")),
     ):
         paths = []
         for i in range(count):

@@ -110,7 +110,7 @@ _SETUP = textwrap.dedent(
         def initiate_upload(self):
             return UploadTicket("http://bare.invalid/upload", "bare", "bare")
 
-        def upload(self, source, *, ticket=None, on_progress=None):
+        def upload(self, source, *, ticket=None, on_progress=None, cancel=None):
             throttle = ProgressThrottle(on_progress, source.declared_size)  # as the client
             taken = 0
             while piece := source.read(1 << 20):

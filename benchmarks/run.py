@@ -123,6 +123,7 @@ BENCHMARKS: dict[str, Runner] = {
     "conversion": _conversion,
     "fixture": _ours("bench_fixture"),
     "dropzone": _ours("bench_dropzone"),
+    "cancel": _ours("bench_cancel"),
 }
 
 HEADERS = ("benchmark", "subject", "reference", "ratio", "target", "met?")

@@ -169,6 +169,22 @@ class Streams:
     hls: str | None = None
     mpd: str | None = None
 
+    def progressive(self) -> list[tuple[str, Rendition]]:
+        """``(format, rendition)`` of every MP4 then WebM rendition, each format's highest
+        first: the order every view shows them in (the reply's own order is kept here).
+
+        Examples
+        --------
+        >>> s = Streams(mp4=(Rendition("u360", "360"), Rendition("u720", "720")))
+        >>> [(kind, r.label) for kind, r in s.progressive()]
+        [('mp4', '720'), ('mp4', '360')]
+        """
+        return [
+            (kind, r)
+            for kind, renditions in (("mp4", self.mp4), ("webm", self.webm))
+            for r in sorted(renditions, key=lambda r: -(r.height or 0))
+        ]
+
     @classmethod
     def from_json(cls, data: Any) -> Streams:
         """Build from the ``streams`` object of ``/me/file`` (absent keys mean none)."""
@@ -238,17 +254,20 @@ class FileInfo:
         """``playtime`` as ``m:ss`` or ``h:mm:ss`` (rounded to the second)."""
         return format_duration(self.playtime)
 
-    def _fields(self) -> list[tuple[str, str]]:
+    def _fields(self, *, urls: bool = False) -> list[tuple[str, str]]:
+        """Name and text of each field; ``urls`` lists every rendition with its URL, one a
+        line (the multi-line form a terminal shows), else only the labels."""
         s = self.streams
-        labels = {
-            kind: ",".join(r.label for r in rs) for kind, rs in (("mp4", s.mp4), ("webm", s.webm))
-        }
+        renditions: dict[str, list[Rendition]] = {"mp4": [], "webm": []}
+        for kind, r in s.progressive():
+            renditions[kind].append(r)
+        lists = {kind: _rendition_list(rs, urls=urls) for kind, rs in renditions.items()}
         return [
             ("code", repr(self.code)),
             ("extension", repr(self.extension)),
             ("playtime", f"{self.playtime:g} ({self.duration_text})"),
-            ("mp4", f"[{labels['mp4']}]"),
-            ("webm", f"[{labels['webm']}]"),
+            ("mp4", lists["mp4"]),
+            ("webm", lists["webm"]),
             ("hls", repr(s.hls)),
             ("mpd", repr(s.mpd)),
             ("thumbnail", repr(self.thumbnail)),
@@ -258,7 +277,9 @@ class FileInfo:
         return "FileInfo(" + ", ".join(f"{k}={v}" for k, v in self._fields()) + ")"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        fields = "".join(f"    {k}={v},\n" for k, v in self._fields())
+        """What a terminal shows (``%sv_info``): every field on its line, every rendition
+        with its URL, highest first."""
+        fields = "".join(f"    {k}={v},\n" for k, v in self._fields(urls=True))
         p.text("FileInfo(...)" if cycle else "FileInfo(\n" + fields + ")")
 
     def card_html(self, *, note: str | None = None) -> str:
@@ -274,8 +295,7 @@ class FileInfo:
             duration=self.duration_text,
             extension=self.extension,
             image=image_src(self.thumbnail_jpeg, self.thumbnail),
-            renditions=[("mp4", r.label, r.file) for r in s.mp4]
-            + [("webm", r.label, r.file) for r in s.webm],
+            renditions=[(kind, r.label, r.file) for kind, r in s.progressive()],
             hls=s.hls,
             mpd=s.mpd,
             note=note,
@@ -283,6 +303,16 @@ class FileInfo:
 
     def _repr_html_(self) -> str:
         return self.card_html()
+
+
+def _rendition_list(renditions: list[Rendition], *, urls: bool) -> str:
+    """``[720,360]``, or with ``urls`` one ``720: 'https://...',`` line per rendition."""
+    if not renditions:
+        return "[]"
+    if not urls:
+        return "[" + ",".join(r.label for r in renditions) + "]"
+    lines = "".join(f"        {r.label}: {r.file!r},\n" for r in renditions)
+    return f"[\n{lines}    ]"
 
 
 @dataclass(frozen=True)

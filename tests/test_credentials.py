@@ -277,11 +277,17 @@ def test_login_save_then_logout_falls_back_to_the_file_then_forget(
     assert f"saved to {path} (mode 0600)" in cap.stdout
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     result, cap2 = _run(ip, "%sv_logout")
-    assert "logged out of this session" in cap2.stdout
+    assert cap2.stdout.splitlines()[0] == "Logged out of this session."
+    assert cap2.stdout.splitlines()[1].startswith("SpareVideos: credentials file ")
     status = ip.run_line_magic("sv_status", "")
     assert (status.source, status.public_key) == ("file", "pk-saved")
     result, cap3 = _run(ip, "%sv_logout --forget")
-    assert f"deleted {path}" in cap3.stdout
+    assert cap3.stdout.splitlines()[0] == f"Deleted {path}."
+    result, cap4 = _run(ip, "%sv_logout")
+    assert cap4.stdout.splitlines()[0] == (
+        "Nothing to log out of: there is no %sv_login in this session (the magics use demo mode)."
+    )
+    assert cap4.stdout.splitlines()[1].startswith("SpareVideos: demo mode")
     assert not path.exists()
     assert ip.run_line_magic("sv_status", "").source == "demo"
     _assert_nowhere(ip, MARKER, cap.stdout, cap2.stdout, cap3.stdout, status)

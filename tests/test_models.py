@@ -227,6 +227,10 @@ def test_repr_html_card() -> None:
     assert "avi" in text
     assert CODE in text
     assert sum(1 for t, _ in p.tags if t == "tr") == 1 + 3  # header + 3 renditions
+    # every rendition with its URL, the highest first (the reply lists 360 first)
+    rendition_links = [a for a in links if a.endswith((".mp4", ".webm"))]
+    assert rendition_links == ["https://m/720.mp4", "https://m/360.mp4", "https://m/360.webm"]
+    assert "https://m/720.mp4" in text  # the URL is shown, not only linked
 
 
 def test_repr_html_escapes_everything() -> None:
@@ -256,9 +260,15 @@ def test_text_reprs() -> None:
     info = FileInfo.from_json(INFO, code=CODE)
     r = repr(info)
     assert r.startswith("FileInfo(code='1488633857-11PYNC', extension='avi', playtime=15 (0:15)")
-    assert "mp4=[360,720]" in r
+    assert "mp4=[720,360]" in r  # the highest first, as every view orders them
     assert "webm=[360]" in r
     assert "\n" not in r
     multi = pretty(info)
     assert multi.count("\n") >= 8
     assert "hls='https://m/master.m3u8'" in multi
+    # what a terminal shows for %sv_info: every rendition with its URL, the highest first
+    assert (
+        "    mp4=[\n        720: 'https://m/720.mp4',\n        360: 'https://m/360.mp4',\n    ],"
+        in (multi)
+    )
+    assert "    webm=[\n        360: 'https://m/360.webm',\n    ]," in multi

@@ -18,6 +18,7 @@ thumbnail_url='https://static.sparevideos.com/thumbnail')
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -33,14 +34,42 @@ from sv_widgets.client._polling import (
 )
 from sv_widgets.client._replies import parse_json, parse_progress, parse_thumbnail_list
 from sv_widgets.client._sources import Source, open_source
-from sv_widgets.client._transport import Attempt
-from sv_widgets.errors import InvalidResponse, SpareVideosError
+from sv_widgets.client._transport import Attempt, RequestAbort
+from sv_widgets.errors import InvalidResponse, SpareVideosError, UploadCancelled
 from sv_widgets.models import FileInfo, FilePage, Thumbnail, UploadTicket
 from sv_widgets.wire import is_http_url
 
 __all__ = ["Client"]
 
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"RIFF")
+_WATCH_EXIT = 0.2  # seconds a cancel watcher may outlive its upload before it notices
+
+
+@contextlib.contextmanager
+def _cancelling(
+    cancel: threading.Event | None, form: MultipartBody, abort: RequestAbort | None
+) -> Iterator[None]:
+    """While the block sends ``form``, a thread waits for ``cancel``: when it is set, the body
+    stops and, if it was stopped short, the request's connection is cut (which wakes a send
+    blocked in it). A body already sent whole is left to its answer."""
+    if cancel is None or abort is None:
+        yield
+        return
+    ended = threading.Event()
+
+    def watch() -> None:
+        while not ended.is_set():
+            if cancel.wait(_WATCH_EXIT):
+                if form.stop():
+                    abort.cut()
+                return
+
+    watcher = threading.Thread(target=watch, name="sv-upload-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        ended.set()
 
 
 class Client(ClientBase):
@@ -105,25 +134,39 @@ class Client(ClientBase):
         *,
         ticket: UploadTicket | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> str:
         """Upload a local file (path or binary file object) and return its file code.
 
         The file is streamed (memory stays flat whatever its size). ``on_progress(sent,
         total)`` is called about ten times a second with growing byte counts, the last call
-        being exactly ``(total, total)``. A non-seekable stream is spooled to a temporary
-        file first so that its size is known, unless it declares its size
-        (:class:`~sv_widgets.client.SizedStream`, e.g. bytes relayed from a browser): that
-        is sent as it is read. Never retried automatically.
+        being exactly ``(total, total)``, once the whole file has been handed to the network.
+        A non-seekable stream is spooled to a temporary file first so that its size is known,
+        unless it declares its size (:class:`~sv_widgets.client.SizedStream`, e.g. bytes
+        relayed from a browser): that is sent as it is read. Never retried automatically.
+
+        Setting ``cancel`` (from another thread) stops the upload at once, even when a send
+        is blocked because the server stopped reading or the network stalled: the body is cut
+        short and the connection closed under it, so the service stores nothing, and
+        :class:`~sv_widgets.errors.UploadCancelled` is raised. A cancel that comes after the
+        whole file was sent cannot take it back: the call then waits for the service's
+        answer and returns the code as usual (delete the file if it is not wanted). Through
+        a ``session`` of your own the connection cannot be reached: the body stops at its
+        next block, once a blocked send comes back.
 
         Raises
         ------
         LocalFileError
             Missing or unreadable file, before any request is made.
+        UploadCancelled
+            ``cancel`` was set before the whole file was sent; nothing was stored.
 
         Examples
         --------
         >>> client.upload("clip.mp4", on_progress=lambda s, t: print(f"{s}/{t}"))  # doctest: +SKIP
         '1700000000-AbC123'
+        >>> stop = threading.Event()  # stop.set() from a Cancel button's thread
+        >>> client.upload("clip.mp4", cancel=stop)  # doctest: +SKIP
         """
         src = open_source(source)
         try:
@@ -138,15 +181,19 @@ class Client(ClientBase):
                 form,
                 {"Content-Type": form.content_type},
                 (ticket.token,),
+                abort=RequestAbort() if cancel is not None else None,
             )
-            try:
-                body = self._transport.send(
-                    lambda: spec, endpoint="POST upload", idempotent=False, parse=parse_json
-                )
-            except SpareVideosError as e:
-                if reader.error is not None:
-                    raise reader.error from e
-                raise
+            with _cancelling(cancel, form, spec.abort):
+                try:
+                    body = self._transport.send(
+                        lambda: spec, endpoint="POST upload", idempotent=False, parse=parse_json
+                    )
+                except SpareVideosError as e:
+                    if reader.error is not None:
+                        raise reader.error from e
+                    if form.stopped:
+                        raise UploadCancelled("cancelled: nothing was stored") from e
+                    raise
             throttle.finish()
         finally:
             src.close()

@@ -3,8 +3,9 @@
 :class:`ProgressReader` serves an open :class:`~sv_widgets.client._sources.UploadSource`'s
 bytes, exactly ``size`` of them, and reports ``(sent, total)`` through a
 :class:`ProgressThrottle` (monotonic, about ten calls a second, final ``(total, total)``
-exactly once). :class:`MultipartBody` wraps it in a ``multipart/form-data`` body of known
-length that ``requests`` streams chunk by chunk.
+exactly once, when the whole body has been handed to the network). :class:`MultipartBody`
+wraps it in a ``multipart/form-data`` body of known length that ``requests`` streams chunk by
+chunk, and that can be stopped from another thread (:meth:`MultipartBody.stop`).
 
 The body is written here rather than with requests-toolbelt's ``MultipartEncoder``: yielding
 1 MiB chunks straight from the file, instead of copying every byte through an encoder's
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sv_widgets.client._sources import CHUNK, UploadSource
-from sv_widgets.errors import LocalFileError
+from sv_widgets.errors import LocalFileError, UploadCancelled
 
 __all__ = ["MultipartBody", "ProgressReader", "ProgressThrottle"]
 
@@ -121,7 +122,12 @@ class MultipartBody:
     ``len(body)`` is the exact byte count (``requests`` sends it as ``Content-Length``, which
     every PHP front end accepts, rather than a chunked body) and iterating yields the
     encoded fields, then the file in :data:`CHUNK`-sized pieces, then the closing boundary.
-    It can be iterated once (uploads are never retried automatically).
+    It can be iterated once (uploads are never retried automatically). Handing out the
+    closing boundary reports the final ``(total, total)`` progress: from then on the service
+    may hold the whole file.
+
+    :meth:`stop` (from any thread) makes it hand out nothing more, so the service never gets
+    a whole body and stores nothing; it says whether it came in time.
 
     Examples
     --------
@@ -149,6 +155,24 @@ class MultipartBody:
         self._tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
         self._reader = reader
         self._length = len(self._head) + source.size + len(self._tail)
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._whole = False  # the closing boundary was handed out
+
+    def stop(self) -> bool:
+        """Hand out nothing more; ``True`` if the body was stopped short of its end.
+
+        ``False`` means all of it had been handed to the network already: the service may
+        store the file, and only its answer says under which code.
+        """
+        with self._lock:
+            self._stopped = True
+            return not self._whole
+
+    @property
+    def stopped(self) -> bool:
+        """Whether :meth:`stop` cut the body short (nothing can be stored from it)."""
+        return self._stopped and not self._whole
 
     @property
     def content_type(self) -> str:
@@ -165,10 +189,18 @@ class MultipartBody:
         return self._length
 
     def __iter__(self) -> Iterator[bytes]:
-        yield self._head
+        yield self._handed(self._head)
         while chunk := self._reader.read(CHUNK):
-            yield chunk
-        yield self._tail
+            yield self._handed(chunk)
+        yield self._handed(self._tail, last=True)
+        self._reader.throttle.finish()  # runs once the closing boundary went out
+
+    def _handed(self, piece: bytes, *, last: bool = False) -> bytes:
+        with self._lock:
+            if self._stopped:
+                raise UploadCancelled("cancelled: nothing was stored")
+            self._whole = last
+        return piece
 
 
 def _quote_param(value: str) -> str:

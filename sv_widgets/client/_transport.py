@@ -6,7 +6,9 @@ every attempt. Only calls marked idempotent are retried: on connection failures,
 500/502/503/504 and API errors 501/10005, with exponential backoff, jitter and Retry-After.
 
 Sessions are pooled, not per thread: short-lived worker threads (paging, widgets) borrow a
-warm one for each request. Nothing here lets a token or private key reach a message, a
+warm one for each request. An upload's request can be ended from another thread while its body
+is being sent (:class:`RequestAbort`): the socket under it is shut down, which wakes a send
+blocked in it at once. Nothing here lets a token or private key reach a message, a
 ``repr`` or a log line: :func:`~sv_widgets.signing.redact` scrubs text,
 :func:`scrub_exception` scrubs the ``requests`` exception chain before it becomes a
 ``__cause__``, and :class:`TokenLogFilter` scrubs urllib3's debug log.
@@ -20,6 +22,7 @@ import logging
 import random
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,9 +32,13 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import ProxyManager
 
 from sv_widgets.errors import (
     APIError,
+    Cancelled,
     ConnectionFailed,
     InvalidResponse,
     RequestTimeout,
@@ -42,6 +49,7 @@ from sv_widgets.signing import redact
 __all__ = [
     "SNIPPET",
     "Attempt",
+    "RequestAbort",
     "TokenLogFilter",
     "Transport",
     "connection_reason",
@@ -119,6 +127,7 @@ class Attempt:
     headers: dict[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     read_timeout: float | None = None  # this attempt's own, shorter than the client's
+    abort: RequestAbort | None = None  # lets another thread end it while its body is sent
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
@@ -190,18 +199,137 @@ class _Retryable(Exception):
         self.response = response
 
 
+class RequestAbort:
+    """End one request from another thread while its body is being sent.
+
+    The transport hands this to the connection the request goes out on (:meth:`attach`,
+    :meth:`detach`); :meth:`cut` then shuts that connection's socket down, which wakes a send
+    blocked in it at once (a server that stopped reading, a stalled uplink), and the request
+    fails with a connection error. A connection still opening when the cut comes refuses to
+    go on once it is open. Once the request has been sent, a cut touches nothing: the
+    connection may be serving the answer, or another request.
+
+    A request sent through a session the transport did not make (``Client(session=...)``)
+    cannot be reached: only its body can be stopped (see ``MultipartBody.stop``).
+
+    Examples
+    --------
+    >>> abort = RequestAbort()
+    >>> abort.cut(); abort.cut_off
+    True
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connection: HTTPConnection | None = None
+        self.cut_off = False
+
+    def cut(self) -> None:
+        """Shut down the socket of the request in flight (or refuse the one about to start)."""
+        with self._lock:
+            self.cut_off = True
+            connection = self._connection
+            if connection is not None:
+                _shut_down(connection.sock)
+
+    def attach(self, connection: HTTPConnection) -> None:
+        """Note that ``connection`` carries the request; raises if it was cut meanwhile."""
+        with self._lock:
+            if self.cut_off:
+                raise ConnectionAbortedError("the request was cancelled")
+            self._connection = connection
+
+    def detach(self) -> None:
+        """The request has been sent (or failed to be): its connection is no longer ours."""
+        with self._lock:
+            self._connection = None
+
+
+def _shut_down(sock: Any) -> None:
+    """Shut ``sock`` down so that a send blocked in it (in another thread) fails at once.
+
+    Closing alone would not wake that send. A zero linger makes the close that follows
+    reset the connection instead of leaving unsent bytes for the kernel to push on.
+    """
+    if not isinstance(sock, socket.socket):
+        return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # socket.socket's own: an SSLSocket's shutdown would also drop its TLS state,
+        # which the sending thread is using.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_sending = threading.local()  # .abort: the RequestAbort of the request this thread sends
+
+
+@contextlib.contextmanager
+def _tracked(connection: HTTPConnection, *, sending: bool) -> Iterator[None]:
+    """Hand ``connection`` to the :class:`RequestAbort` of this thread's request, if any."""
+    abort: RequestAbort | None = getattr(_sending, "abort", None)
+    if abort is None:
+        yield
+        return
+    abort.attach(connection)
+    if sending:
+        try:
+            yield
+        finally:
+            abort.detach()
+        return
+    yield
+    if abort.cut_off:  # cut while the connection was opening: go no further
+        raise ConnectionAbortedError("the request was cancelled")
+
+
+class _AbortableHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        with _tracked(self, sending=False):
+            super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        with _tracked(self, sending=True):
+            super().request(*args, **kwargs)
+
+
+class _AbortableHTTPSConnection(_AbortableHTTPConnection, HTTPSConnection):
+    """The same over TLS (its ``super()`` is then ``HTTPSConnection``'s)."""
+
+
+class _AbortableHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _AbortableHTTPConnection
+
+
+class _AbortableHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _AbortableHTTPSConnection
+
+
+_POOLS: dict[str, type[HTTPConnectionPool]] = {
+    "http": _AbortableHTTPPool,
+    "https": _AbortableHTTPSPool,
+}
+
+
 class _Adapter(HTTPAdapter):
-    """Connections that send request bodies in 1 MiB blocks.
+    """Connections that send request bodies in 1 MiB blocks and can be cut from outside.
 
     urllib3 reads a streaming body (the multipart encoder) ``blocksize`` bytes at a time,
     16 KiB by default: 65,000 reads and progress updates per GiB, which made uploads slower
     than curl (benchmarks/results.md). 1 MiB blocks keep memory flat and the CPU out of the
-    way.
+    way. Its connections hand themselves to a :class:`RequestAbort` when the request carries
+    one (through an HTTP proxy too; a SOCKS proxy's connections are its own).
     """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("blocksize", 1 << 20)
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, ProxyManager):
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
 
 
 class Transport:
@@ -312,6 +440,9 @@ class Transport:
         connect, read = self.timeout
         if spec.read_timeout is not None:
             read = min(read, spec.read_timeout)
+        if spec.abort is not None and spec.abort.cut_off:
+            raise Cancelled("the request was cancelled before it was sent", endpoint=endpoint)
+        _sending.abort = spec.abort
         try:
             with self.lease() as session:
                 return session.request(
@@ -350,6 +481,8 @@ class Transport:
             raise ConnectionFailed(
                 f"request failed: {redact(str(e), secrets)[:300]}", endpoint=endpoint
             ) from e
+        finally:
+            _sending.abort = None
 
     def _check(
         self,

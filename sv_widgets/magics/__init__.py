@@ -70,7 +70,7 @@ class SpareVideosMagics(Magics):
     def __init__(self, shell: Any, settings: SpareVideos) -> None:
         super().__init__(shell)
         self.settings = settings
-        self.session = MagicSession(settings)
+        self.session = MagicSession(settings, shell)
 
     @property
     def _widgets(self) -> bool:
@@ -128,7 +128,13 @@ class SpareVideosMagics(Magics):
         arg("--sd-only", action="store_true", help="convert to no rendition above 480p"),
         arg("--mp4-only", action="store_true", help="convert to mp4 only (no webm/HLS/DASH)"),
         arg("--no-wait", action="store_true", help="request conversion, do not wait for it"),
-        arg("--parallel", type=int, metavar="N", help="cell form, or no path: uploads at once"),
+        arg(
+            "--parallel",
+            type=int,
+            metavar="N",
+            help="uploads at once: in %%%%sv_upload, default %%config SpareVideos.parallel "
+            "(4 unless changed); with no path (the upload area), default 2",
+        ),
         arg(
             "--transport",
             choices=("auto", "direct", "relay"),
@@ -145,17 +151,25 @@ class SpareVideosMagics(Magics):
 
         With no path, in a notebook: shows an UploadDropzone and returns it, to upload
         videos from your own computer (on Binder or JupyterHub too): choose files or drop
-        them on it. --no-convert, --sd-only, --mp4-only and --parallel N (default 2) apply
-        to its files. --transport direct sends each file from the page straight to the
-        upload server; relay sends it through the kernel in chunks; auto (the default)
-        goes direct when the page can reach the server and relays otherwise.
+        them on it. --no-convert, --sd-only, --mp4-only and --parallel N apply to its
+        files; it uploads 2 at once unless --parallel says otherwise. --transport direct
+        sends each file from the page straight to the upload server; relay sends it
+        through the kernel in chunks; auto (the default) goes direct when the page can
+        reach the server and relays otherwise.
 
         Cell form %%sv_upload [--parallel N]: one path or URL per line (blank lines and #
         comments ignored, $variables expanded), uploaded N at a time (default
-        %config SpareVideos.parallel), one progress row each; every local file is checked
-        before anything is sent. Returns the codes in input order (None where nothing was
-        stored; a file whose conversion failed keeps its code, so it can be deleted) and
-        prints a summary naming each failure with the API's code and message.
+        %config SpareVideos.parallel, which is 4 unless changed), one progress row each;
+        every local file is checked before anything is sent. Returns the codes in input
+        order (None where nothing was stored; a file whose conversion failed keeps its
+        code, so it can be deleted) and prints a summary naming each failure with the
+        API's code and message.
+
+        Ctrl-C (or a kernel interrupt, or Cancel while the cell waits) stops the upload
+        and prints one line saying where the file was left. The line form then returns
+        the code of a file already stored (it stays on the service, converting if that
+        was requested: %sv_info CODE follows it, %sv_delete CODE removes it), or None
+        when nothing was stored.
         """
         return _uploads.upload(self, args, cell)
 

@@ -71,14 +71,29 @@ def login(session: MagicSession, args: Any) -> None:
 
 
 def logout(session: MagicSession, *, forget: bool) -> None:
-    """Forget the session's login (and with ``forget`` the credentials file); say so."""
+    """Forget the session's login (and with ``forget`` the credentials file); say what was
+    done in one sentence, then what the magics use now (``%sv_status``'s lines)."""
     done = []
     if session.resolver.logout() is not None:
         done.append("logged out of this session")
-    if forget:
-        path = credentials_path()
-        if path.exists():
-            path.unlink()
-            done.append(f"deleted {path}")
+    path = credentials_path()
+    if forget and path.exists():
+        path.unlink()
+        done.append(f"deleted {path}")
     session.close()
-    print(("; ".join(done) or "nothing to log out of") + ". " + repr(session.status()))
+    status = session.status()
+    if done:
+        sentence = "; ".join(done)
+        sentence = sentence[0].upper() + sentence[1:] + "."
+    else:
+        sentence = f"Nothing to log out of: {_not_logged_in(status.source, path)}."
+    print(f"{sentence}\n{status!r}")
+
+
+def _not_logged_in(source: str, path: Any) -> str:
+    """Why there was nothing to log out of, and where the keys come from instead."""
+    if source == "environment":
+        return f"the keys come from {ENV_PUBLIC_KEY}/{ENV_PRIVATE_KEY}; unset them to stop"
+    if source == "file":
+        return f"the keys come from {path}; %sv_logout --forget deletes it"
+    return "there is no %sv_login in this session (the magics use demo mode)"

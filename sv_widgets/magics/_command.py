@@ -189,6 +189,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
+    def format_usage(self) -> str:
+        """The usage without argparse's ``usage:`` prefix, its continuation lines aligned
+        under the first argument (argparse indents them for the prefix it would print)."""
+        formatter = self._get_formatter()
+        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups, prefix="")
+        return formatter.format_help()
+
 
 def _plain(doc: str) -> str:
     """A docstring as people read it: no reST literal marks."""
@@ -211,7 +218,7 @@ def command(
         parser.add_argument("-h", "--help", action="store_true", help="show this help")
         for names, options in arguments:
             parser.add_argument(*names, **options)
-        usage = parser.format_usage().removeprefix("usage: ").strip()
+        usage = parser.format_usage().strip()
         details = parser.format_help().split("\n\n", 1)[1]
         help_text = f"{usage}\n\n{_plain(method.__doc__ or '')}\n\n{details}".rstrip()
 

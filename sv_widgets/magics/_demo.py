@@ -152,26 +152,38 @@ class DemoService:
             directory.mkdir(parents=True, exist_ok=True)
         return EmulatorProcess(directory, accounts={DEMO_PUBLIC_KEY: private_key}).start()
 
-    def announcement(self) -> str:
-        """The one line saying demo mode is on, and how to use a real account instead."""
+    def announcement(self, *, session: str = "the kernel") -> str:
+        """The notice saying demo mode is on, and how to use a real account instead.
+
+        ``session`` names what the temporary data lives as long as (``"the kernel"``, or
+        ``"this IPython session"`` in a terminal). Wrapped to :data:`NOTICE_WIDTH` columns,
+        continuation lines indented.
+        """
         if self._credentials is None:
             return "sv_widgets: demo mode is not running"
+        origin = self._credentials.origin
+        if self._replaced:
+            lost = "" if self._data_dir is not None else " (its uploads went with it)"
+            return _wrap(
+                f"sv_widgets demo mode: {self._replaced}started a new one at {origin}{lost}."
+            )
         where = (
             f"data in {self._data_dir}"
             if self._data_dir is not None
-            else "temporary data, deleted when the kernel exits"
+            else f"temporary data, deleted when {session} exits"
         )
-        if self._replaced:
-            lost = "" if self._data_dir is not None else " (its uploads went with it)"
-            return (
-                f"sv_widgets demo mode: {self._replaced}started a new one at "
-                f"{self._credentials.origin}{lost}."
-            )
-        return (
-            f"sv_widgets demo mode: no credentials found, using a local emulator at "
-            f"{self._credentials.origin} ({where}). For a real account: %sv_login --save, "
-            "or set SV_PUBLIC_KEY and SV_PRIVATE_KEY (and SV_API_URL and SV_THUMBNAIL_URL "
-            "for a service other than sparevideos.com)."
+        return "\n".join(
+            [
+                _wrap(
+                    "sv_widgets demo mode: no credentials found, so the magics use a local "
+                    f"emulator at {origin} ({where})."
+                ),
+                _wrap(
+                    "  For a real account: %sv_login --save, or set SV_PUBLIC_KEY and "
+                    "SV_PRIVATE_KEY (and SV_API_URL and SV_THUMBNAIL_URL for a service other "
+                    "than sparevideos.com)."
+                ),
+            ]
         )
 
     def stop(self) -> None:
@@ -183,6 +195,25 @@ class DemoService:
             self._replaced = ""
         if emulator is not None:
             emulator.stop()
+
+
+#: Columns the demo notice is wrapped to (a terminal's 80, with room for a prompt's margin).
+NOTICE_WIDTH = 78
+
+
+def _wrap(text: str) -> str:
+    """``text`` wrapped to :data:`NOTICE_WIDTH`, its continuation lines indented two spaces;
+    a URL or a path is never broken."""
+    import textwrap
+
+    return textwrap.fill(
+        text,
+        width=NOTICE_WIDTH,
+        initial_indent="",
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 _SERVICE = DemoService()

@@ -26,10 +26,16 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SETTINGS_HELP", "MagicSession", "Status"]
 
 #: Where the credentials and the service come from, named in full wherever the magics say so.
-SETTINGS_HELP = (
-    "SV_PUBLIC_KEY and SV_PRIVATE_KEY (the keys), SV_API_URL and SV_THUMBNAIL_URL "
-    "(the service; sparevideos.com when unset), or %sv_login --save"
+_SETTINGS = (
+    "SV_PUBLIC_KEY and SV_PRIVATE_KEY (the keys)",
+    "SV_API_URL and SV_THUMBNAIL_URL (the service; sparevideos.com when unset)",
+    "or %sv_login --save",
 )
+SETTINGS_HELP = ", ".join(_SETTINGS)
+
+
+# One source per line: the status stays readable in an 80-column terminal.
+_SETTINGS_LINE = "  settings:   " + ",\n              ".join(_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ class Status:
             lines.append(f"  API:        {self.api_url}")
         if self.thumbnail_url:
             lines.append(f"  thumbnails: {self.thumbnail_url}")
-        lines.append(f"  settings:   {SETTINGS_HELP}")
+        lines.append(_SETTINGS_LINE)
         return "\n".join(lines)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
@@ -78,6 +84,12 @@ def _client_for(creds: Credentials, **kwargs: Any) -> Client:
         )
 
 
+def _has_kernel(shell: Any) -> bool:
+    # ipykernel's shell (Jupyter, VS Code, Colab) has a kernel, and with it a widget comm
+    # channel; terminal IPython and a plain InteractiveShell have none.
+    return getattr(shell, "kernel", None) is not None
+
+
 class MagicSession:
     """Credentials and clients for the magics of one shell.
 
@@ -87,10 +99,16 @@ class MagicSession:
         The ``SpareVideos`` settings (expiries, demo data directory).
     """
 
-    def __init__(self, settings: SpareVideos) -> None:
+    def __init__(self, settings: SpareVideos, shell: Any = None) -> None:
         self.settings = settings
+        self.shell = shell
         self.resolver = CredentialResolver()
         self._clients: dict[tuple[str | None, ...], Client] = {}
+
+    @property
+    def in_kernel(self) -> bool:
+        """Whether the magics run in a Jupyter kernel (else a terminal or a plain shell)."""
+        return _has_kernel(self.shell)
 
     def credentials(self) -> Credentials:
         """The active credentials, starting the demo emulator when nothing is configured.
@@ -103,7 +121,8 @@ class MagicSession:
                 demo = demo_service()
                 creds, started = demo.credentials(self.settings.demo_data_dir)
                 if started:
-                    print(demo.announcement())
+                    session = "the kernel" if self.in_kernel else "this IPython session"
+                    print(demo.announcement(session=session))
         return creds
 
     def client(self) -> Client:
@@ -154,9 +173,7 @@ class MagicSession:
         mode = self.settings.display
         if mode != "auto":
             return bool(mode == "widget")
-        # ipykernel's shell (Jupyter, VS Code, Colab) has a kernel, and with it a widget comm
-        # channel; terminal IPython and a plain InteractiveShell have none.
-        return getattr(shell, "kernel", None) is not None
+        return _has_kernel(shell)
 
     def close(self) -> None:
         """Close every cached client."""

@@ -90,10 +90,7 @@ class StreamLinks(_TextList):
     def of(cls, info: FileInfo) -> StreamLinks:
         """Every stream of ``info``: mp4 and webm renditions, highest first, then HLS, DASH."""
         s = info.streams
-        rows = [("mp4", r.label, r.file) for r in s.mp4] + [
-            ("webm", r.label, r.file) for r in s.webm
-        ]
-        rows.sort(key=lambda row: (row[0], -(int(row[1]) if row[1].isdigit() else 0)))
+        rows = [(kind, r.label, r.file) for kind, r in s.progressive()]
         if s.hls:
             rows.append(("hls", "adaptive", s.hls))
         if s.mpd:

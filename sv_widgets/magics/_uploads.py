@@ -379,14 +379,31 @@ def _run(
     return run_uploads(uploads, sources, parallel=parallel, widgets=widgets, display=display)
 
 
+def _follow_up(upload: Upload, code: str) -> str:
+    """What to do next with a file an interrupt left on the service."""
+    if upload.options.convert:
+        return f"%sv_info {code} tells when it is converted, %sv_delete {code} removes it"
+    return f"%sv_convert {code} converts it, %sv_delete {code} removes it"
+
+
 def _one_result(run: BulkRun) -> str | None:
-    """The line form's answer: the code, one line after an interrupt, or a ``UsageError``."""
+    """The line form's answer: the code, or a ``UsageError``.
+
+    After an interrupt: one line saying where the file was left (a terminal's text progress
+    has printed it already; under a widget it is printed here, below it), no traceback, and
+    the code of a file already stored, which stays on the service (``None`` when nothing
+    was stored): the person stopped waiting, and the code is how to find the file again.
+    """
     outcome = run.outcomes[0]
     for note in outcome.notes:
         print(note)
-    if run.interrupted:  # one line, no traceback: where the file was left
-        print(f"{os.path.basename(outcome.source) or outcome.source}: {outcome.error or 'done'}")
-        return outcome.code if outcome.error is None else None
+    if run.interrupted:
+        name = os.path.basename(outcome.source) or outcome.source
+        if run.views:  # a widget shows the upload; the cell's output gets the line too
+            print(f"{name}: {outcome.error or 'done'}")
+        if outcome.code and outcome.error:
+            print(f"{outcome.code} is kept: {_follow_up(run.uploads[0], outcome.code)}")
+        return outcome.code
     if outcome.error is not None:
         kept = f" (file {outcome.code} kept)" if outcome.code else ""
         raise UsageError(outcome.error + kept)

@@ -62,7 +62,7 @@ from urllib.parse import urlencode
 
 from sv_widgets._values import is_whole_number, shown
 from sv_widgets.errors import Cancelled
-from sv_widgets.uploads._job import Transfer, TransferProgress
+from sv_widgets.uploads._job import Transfer, TransferProgress, run_aside
 from sv_widgets.uploads._page import (
     BrowserFile,
     BrowserUploadError,
@@ -389,12 +389,21 @@ class PageLink:
         progress.state.apply(transport="relay", state="relaying through the kernel")
         message = {"type": "relay", "key": file.key, "name": file.name, "size": file.size}
         self._post(live, {**message, "chunk": chunk, "window": window})
-        try:
-            code = client.upload(stream, ticket=ticket, on_progress=progress.sent)
-        except BaseException as exc:
+
+        def post() -> str:
+            try:
+                return client.upload(
+                    stream, ticket=ticket, on_progress=progress.sent, cancel=progress.cancel
+                )
+            except BaseException as exc:
+                if stream.failure is not None and exc is not stream.failure:
+                    raise stream.failure from exc
+                raise
+
+        try:  # aside: a cancel ends the row at once, whatever the upload server does
+            code = run_aside(client, progress, post)
+        except BaseException:
             self._stop(live, "the upload was stopped")
-            if stream.failure is not None and exc is not stream.failure:
-                raise stream.failure from exc
             raise
         finally:
             self._end(live)

@@ -6,7 +6,9 @@ the result, in the calling thread, and writes every change into an
 streams a local file (:func:`local_transfer`), the service fetches a URL
 (:func:`remote_transfer`), or a browser sends the bytes (the upload area's own transfer).
 :meth:`UploadJob.cancel` may be called from any thread; the job then stops at the next
-point where stopping is clean and says in ``state`` where the file was left.
+point where stopping is clean and says in ``state`` where the file was left. A transfer whose
+request may wait on the network runs it aside (:func:`run_aside`), so that a cancel ends the
+job at once whatever the network does.
 """
 
 from __future__ import annotations
@@ -27,11 +29,27 @@ if TYPE_CHECKING:
     from sv_widgets.client import Client
     from sv_widgets.models import FileInfo, UploadTicket
 
-__all__ = ["RateMeter", "Transfer", "TransferProgress", "UploadJob", "local_transfer"]
+__all__ = [
+    "RateMeter",
+    "Transfer",
+    "TransferProgress",
+    "UploadJob",
+    "local_transfer",
+    "run_aside",
+]
+
+_ASIDE_POLL = 0.05  # seconds between looks at a cancel while a request runs aside
 
 
 class _Stop(Exception):
-    """Raised inside a progress callback to abort the streaming request body."""
+    """Raised inside a progress callback to abort the streaming request body.
+
+    ``stated``: the cancelled state is already written (a request left running aside).
+    """
+
+    def __init__(self, *, stated: bool = False) -> None:
+        super().__init__("cancelled")
+        self.stated = stated
 
 
 class RateMeter:
@@ -90,6 +108,7 @@ class TransferProgress:
         self._meter = RateMeter()
         self._started = time.monotonic()
         self._last = 0
+        self.delivered = False  # the whole file went out: the service may store it
 
     @property
     def cancelled(self) -> bool:
@@ -99,11 +118,15 @@ class TransferProgress:
     def sent(self, sent: int, total: int) -> None:
         """Report bytes sent; aborts the transfer (by raising) once cancelled.
 
-        The final ``(total, total)`` call never raises: by then the service has stored the
-        file and answered, and its code is needed to delete it.
+        The final ``(total, total)`` call never raises: by then the whole file is on its way
+        and the service may store it; its code, when it answers, is needed to delete it.
         """
-        if self.cancelled and sent < total:
-            raise _Stop
+        if sent >= total:
+            self.delivered = True
+        if self.cancelled:
+            if sent < total:
+                raise _Stop
+            return  # the view already says "cancelled"
         self._meter.add(sent)
         self._last = sent
         self.state.apply(
@@ -132,10 +155,22 @@ Transfer = Callable[["UploadTicket", TransferProgress], str]
 
 
 def local_transfer(client: Client, source: Any) -> Transfer:
-    """The client streams a path or a binary file object to the upload server."""
+    """The client streams a path or a binary file object to the upload server.
+
+    A cancel stops the body and closes the connection under it at once (see
+    :meth:`Client.upload <sv_widgets.client.Client.upload>`); the request runs aside, so that
+    even one that cannot stop at once (a connection still opening, a whole file waiting for
+    the server's answer) does not hold the cancel up.
+    """
 
     def send(ticket: UploadTicket, progress: TransferProgress) -> str:
-        code = client.upload(source, ticket=ticket, on_progress=progress.sent)
+        code = run_aside(
+            client,
+            progress,
+            lambda: client.upload(
+                source, ticket=ticket, on_progress=progress.sent, cancel=progress.cancel
+            ),
+        )
         progress.finished()
         return code
 
@@ -151,40 +186,69 @@ def remote_transfer(client: Client, url: str, poll_interval: float) -> Transfer:
     """
 
     def send(ticket: UploadTicket, progress: TransferProgress) -> str:
-        result: dict[str, Any] = {}
-        done = threading.Event()
-        lock = threading.Lock()
-        abandoned = False
-
-        def post() -> None:
-            try:
-                result["code"] = client.upload_remote(
-                    url,
-                    ticket=ticket,
-                    on_progress=lambda percent, _total: progress.percent(percent),
-                    poll_interval=min(poll_interval, 0.5),
-                )
-            except BaseException as exc:
-                result["error"] = exc
-            with lock:
-                done.set()
-                orphan = abandoned and "code" in result
-            if orphan:
-                delete_after_cancel(client, progress.state, str(result["code"]))
-
-        threading.Thread(target=post, name="sv-upload-remote", daemon=True).start()
-        while not done.wait(0.1):
-            if progress.cancelled:
-                break
-        with lock:
-            abandoned = not done.is_set()
-        if abandoned:
-            raise _Stop
-        if "error" in result:
-            raise result["error"]
-        return str(result["code"])
+        return run_aside(
+            client,
+            progress,
+            lambda: client.upload_remote(
+                url,
+                ticket=ticket,
+                on_progress=lambda percent, _total: progress.percent(percent),
+                poll_interval=min(poll_interval, 0.5),
+            ),
+        )
 
     return send
+
+
+def run_aside(client: Client, progress: TransferProgress, request: Callable[[], str]) -> str:
+    """Run ``request`` (it returns the stored file's code) in a thread of its own; a cancel
+    returns at once, whatever the request is waiting for.
+
+    A request that has not ended when the cancel comes is left to end by itself: if it then
+    yields a file, that file is deleted (the person asked for it not to exist), and the
+    upload's state says so. Until then the state says where the file stands: nothing was
+    stored, or the whole file had been sent and the service had not answered yet.
+
+    Raises what ``request`` raised, or the job's cancel.
+    """
+    result: dict[str, Any] = {}
+    done = threading.Event()
+    lock = threading.Lock()
+    abandoned = False
+
+    def run() -> None:
+        try:
+            result["code"] = request()
+        except BaseException as exc:  # handed to the waiting thread, or dropped once abandoned
+            result["error"] = exc
+        with lock:
+            done.set()
+            orphan = abandoned and "code" in result
+        if orphan:
+            delete_after_cancel(client, progress.state, str(result["code"]))
+
+    threading.Thread(target=run, name="sv-upload-request", daemon=True).start()
+    while not done.wait(_ASIDE_POLL):
+        if progress.cancelled:
+            break
+    with lock:
+        abandoned = not done.is_set()
+        if abandoned:
+            progress.state.apply(phase="cancelled", state=_left_running(progress))
+    if abandoned:
+        raise _Stop(stated=True)
+    if "error" in result:
+        raise result["error"]
+    return str(result["code"])
+
+
+def _left_running(progress: TransferProgress) -> str:
+    if progress.delivered:
+        return (
+            "cancelled: the whole file had been sent and the upload server had not answered; "
+            "if it stores the file, the file is deleted"
+        )
+    return "cancelled: nothing was stored"
 
 
 def delete_after_cancel(client: Client, state: UploadState, code: str) -> None:
@@ -253,7 +317,10 @@ class UploadJob:
         """Run every step; never raises (the outcome is in ``state`` and ``exception``)."""
         try:
             self._run()
-        except (_Stop, Cancelled):
+        except _Stop as stop:
+            if not stop.stated:
+                self.state.apply(phase="cancelled", state=self._cancelled_state())
+        except Cancelled:
             self.state.apply(phase="cancelled", state=self._cancelled_state())
         except Exception as exc:  # API errors, and bugs: both shown in place
             self._fail(exc)

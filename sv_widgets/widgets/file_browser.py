@@ -500,8 +500,8 @@ def _static_row(
         return None, code, "", "", state, []
     s = info.streams
     links = [(label, url) for label, url in (("HLS", s.hls), ("DASH", s.mpd)) if url]
-    links += [(f"MP4 {r.label}p", r.file) for r in s.mp4]
-    links += [(f"WebM {r.label}p", r.file) for r in s.webm]
+    names = {"mp4": "MP4", "webm": "WebM"}
+    links += [(f"{names[kind]} {r.label}p", r.file) for kind, r in s.progressive()]
     image = image_src(thumbnail, None) if data is not None and data.state == "ready" else None
     renditions = format_renditions([r.label for r in s.mp4])
     return image, code, format_duration(info.playtime), info.extension, renditions, links

@@ -38,6 +38,7 @@ from .harness import (
     write_notebook,
 )
 from .server import JupyterServer
+from .test_magics_browser import click_timed, stalls_holding
 
 pytestmark = pytest.mark.browser
 
@@ -300,6 +301,45 @@ def test_cancel_midway_leaves_nothing_stored(
     expect(one.locator(".sv-dz-message")).to_have_text("cancelled: nothing was stored")
     expect(one).to_have_attribute("data-transport", transport)
     expect(one.get_by_role("button", name="Retry")).to_be_visible()
+    assert_nothing_stored(service, service.client(ACCOUNT))
+
+
+@pytest.mark.parametrize("transport", ["relay", "direct"])
+def test_cancel_ends_an_upload_the_upload_server_holds_back(
+    page: Page,
+    jupyter_lab: JupyterServer,
+    service: Emulator,
+    big_file: Callable[[int], Path],
+    transport: str,
+) -> None:
+    """The upload server holds the POST, body unread (``upload:stall``): the relay's send is
+    blocked in the kernel's socket (the kernel closes the connection under it), the direct
+    upload's in the page's (the page aborts its POST). The row ends while the server still
+    holds the request, and nothing is stored. The kernel's client gets long socket timeouts,
+    so that no timeout could end a relay instead."""
+    service.set_faults(["upload:stall"])
+    name = f"dropzone-stalled-{transport}.ipynb"
+    zone = open_zone(page, jupyter_lab, service, name, f"--transport {transport}")
+    kernel_execute(
+        page, "get_ipython().run_line_magic('sv_client', '')._transport.timeout = (120.0, 120.0)"
+    )
+    path = big_file(64)  # far more than the socket buffers take in, a percent of it shows
+    choose(zone, path)
+    one = row(zone, path.name)
+    wait_until(lambda: stalls_holding(service) == 1, "the upload server holds the upload")
+    wait_started(one)
+    message = one.locator(".sv-dz-message")
+    said = "cancelled: nothing was stored"
+    elapsed = click_timed(one.get_by_role("button", name="Cancel"), message, said)
+    expect(one).to_have_attribute("data-phase", "cancelled", timeout=TIMEOUT_MS)
+    expect(message).to_have_text(said)
+    assert stalls_holding(service) == 1  # ended while the server still holds the request
+    # Reported, not asserted (a busy machine is slower): the click to the row's last word.
+    print(f"Cancel to the row's end ({transport}), upload server holding it: {elapsed():.3f} s")
+    expect(one).to_have_attribute("data-transport", transport)
+    assert list(service.client(ACCOUNT).iter_files()) == []
+    service.clear_faults()  # the server reads again: what reached it is a cut-off body
+    wait_until(lambda: service.faults.stalled == 0, "the held request answered")
     assert_nothing_stored(service, service.client(ACCOUNT))
 
 

@@ -38,10 +38,23 @@ from sv_widgets.errors import (
     ServiceAvailabilityError,
     ServiceNotAvailable,
     SpareVideosError,
+    UploadCancelled,
 )
+from sv_widgets.models import UploadTicket
 from tests.helpers.clock import FakeClock
 
 MARKER = "PRIVATE-KEY-MARKER-7f3a"
+WAIT = 30.0  # seconds any wait here is bounded by (a hang fails, nothing is timed)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
+    """Whether ``condition`` came true within ``timeout`` seconds (looked at every 10 ms)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 # Injected faults stay with the test that set them: ``emu`` is reset before every test.
@@ -438,6 +451,192 @@ def test_upload_progress_and_bad_remote_url(fc: Client) -> None:
     assert "token" not in repr(ticket).replace("token=<hidden>", "")
     with pytest.raises(ValueError, match="http"):
         fc.upload_remote("file:///etc/passwd", ticket=ticket)
+
+
+class SilentServer:
+    """Accepts one connection on 127.0.0.1 and reads nothing of it until released: a server
+    that has stopped reading, as a stalled upload server or uplink looks to the client.
+
+    Once released it reads what reached it (``received`` bytes) and, with ``answer``, sends
+    that answer once the request's ``Content-Length`` has arrived whole. Its receive buffer
+    is small, so a client's send blocks after little more than its own socket buffer.
+    """
+
+    def __init__(self, answer: bytes | None = None, *, read_first: bool = False) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/upload"
+        self.answer = answer
+        self.read_first = read_first
+        self.accepted = threading.Event()
+        self.whole = threading.Event()  # the whole request arrived (read_first)
+        self.release = threading.Event()
+        self.received = 0
+        self.ended = ""  # how the client's side of the connection ended
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> socket.socket | None:
+        deadline = time.monotonic() + 60  # stops by itself
+        while not self.release.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(TimeoutError):
+                return self.sock.accept()[0]
+        return None
+
+    def _run(self) -> None:
+        with self.sock, contextlib.suppress(OSError):
+            conn = self._accept()
+            if conn is None:
+                return
+            with conn:
+                conn.settimeout(60)
+                self.accepted.set()
+                request = self._read_whole(conn) if self.read_first else b""
+                self.release.wait(60)
+                if self.answer is not None:
+                    request = request or self._read_whole(conn)
+                    conn.sendall(self.answer)
+                    return
+                self.ended = self._drain(conn)
+
+    def _read_whole(self, conn: socket.socket) -> bytes:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += conn.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+        received = len(body)
+        while received < length:
+            received += len(conn.recv(1 << 20))
+        self.received = len(head) + 4 + received
+        self.whole.set()
+        return data
+
+    def _drain(self, conn: socket.socket) -> str:
+        try:
+            while chunk := conn.recv(1 << 20):
+                self.received += len(chunk)
+        except ConnectionResetError:
+            return "reset"
+        return "closed"
+
+
+def _upload_in_thread(
+    client: Client, path: Path, url: str, cancel: threading.Event
+) -> tuple[threading.Thread, dict[str, Any], list[int]]:
+    outcome: dict[str, Any] = {}
+    progress: list[int] = []
+    ticket = UploadTicket(server=url, ref="r1", token="t1")
+
+    def run() -> None:
+        try:
+            outcome["code"] = client.upload(
+                path, ticket=ticket, on_progress=lambda s, _t: progress.append(s), cancel=cancel
+            )
+        except BaseException as e:
+            outcome["error"] = e
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome, progress
+
+
+def _sparse(tmp_path: Path, size: int) -> Path:
+    path = tmp_path / "big.mp4"
+    with path.open("wb") as f:
+        f.truncate(size)  # sparse: no disk used
+    return path
+
+
+def test_cancel_ends_an_upload_whose_send_is_blocked_by_a_server_that_stopped_reading(
+    tmp_path: Path,
+) -> None:
+    """The send is blocked in the socket (the server reads nothing, the file is far bigger
+    than any buffer): the cancel closes the connection under it, and the upload ends while
+    the server still reads nothing. Long timeouts: no socket timeout could end it instead."""
+    server = SilentServer()
+    path = _sparse(tmp_path, 1 << 30)
+    client = Client("pk", MARKER, api_url="http://127.0.0.1:9/api/v1", timeout=(120, 120))
+    cancel = threading.Event()
+    uploader, outcome, progress = _upload_in_thread(client, path, server.url, cancel)
+    assert server.accepted.wait(WAIT)
+    assert wait_until(lambda: bool(progress))
+    cancel.set()
+    uploader.join(WAIT)
+    assert not uploader.is_alive()  # ended, the server still not reading
+    assert not server.release.is_set()
+    error = outcome["error"]
+    assert isinstance(error, UploadCancelled)
+    assert error.message == "cancelled: nothing was stored"
+    assert MARKER not in chain_text(error)
+    assert max(progress) < path.stat().st_size
+    server.release.set()
+    server.thread.join(WAIT)
+    assert server.ended in ("reset", "closed")  # the connection was closed under the send
+    assert server.received < path.stat().st_size  # so the server never had a whole body
+
+
+def test_through_a_session_of_ones_own_a_cancel_stops_the_body_at_its_next_block(
+    tmp_path: Path,
+) -> None:
+    """The connections of a caller's session cannot be reached: the blocked send goes on
+    until the server reads again, and then the body stops; the server gets no whole body."""
+    import requests
+
+    server = SilentServer()
+    path = _sparse(tmp_path, 256 << 20)
+    with requests.Session() as session:
+        client = Client("pk", "sk", api_url="http://127.0.0.1:9/api/v1", session=session)
+        cancel = threading.Event()
+        uploader, outcome, progress = _upload_in_thread(client, path, server.url, cancel)
+        assert server.accepted.wait(WAIT)
+        assert wait_until(lambda: bool(progress))
+        cancel.set()
+        server.release.set()  # the server reads again: the send comes back, the body stops
+        uploader.join(WAIT)
+        server.thread.join(WAIT)
+    assert isinstance(outcome["error"], UploadCancelled)
+    assert server.received < path.stat().st_size
+
+
+def test_a_cancel_before_the_upload_starts_sends_no_whole_body(tmp_path: Path) -> None:
+    server = SilentServer()
+    path = _sparse(tmp_path, 64 << 20)
+    client = Client("pk", "sk", api_url="http://127.0.0.1:9/api/v1", timeout=(120, 120))
+    cancel = threading.Event()
+    cancel.set()
+    uploader, outcome, _progress = _upload_in_thread(client, path, server.url, cancel)
+    uploader.join(WAIT)
+    assert isinstance(outcome["error"], UploadCancelled)
+    server.release.set()  # reads what reached it, if a connection was opened at all
+    server.thread.join(WAIT)
+    assert server.received < path.stat().st_size
+
+
+def test_a_cancel_after_the_whole_file_was_sent_waits_for_the_answer(tmp_path: Path) -> None:
+    """Once the whole file has gone the service may store it: the cancel takes nothing back,
+    and the upload returns the code the service gives (for the caller to delete)."""
+    answer = b'{"status": "success", "code": "1700000000-AbCdEf"}'
+    server = SilentServer(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + f"Content-Length: {len(answer)}\r\n\r\n".encode()
+        + answer,
+        read_first=True,
+    )
+    path = tmp_path / "small.mp4"
+    path.write_bytes(b"\x00" * 300_000)
+    client = Client("pk", "sk", api_url="http://127.0.0.1:9/api/v1")
+    cancel = threading.Event()
+    uploader, outcome, progress = _upload_in_thread(client, path, server.url, cancel)
+    assert server.whole.wait(WAIT)
+    assert wait_until(lambda: path.stat().st_size in progress)  # the final (total, total)
+    cancel.set()
+    server.release.set()
+    uploader.join(WAIT)
+    assert outcome == {"code": "1700000000-AbCdEf"}
 
 
 # --------------------------------------------------------------------------- typed errors

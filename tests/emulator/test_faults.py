@@ -157,19 +157,23 @@ def test_stall_holds_a_request_until_it_is_released(sv_emulator: Emulator) -> No
         )
     )
     held.start()
-    assert wait_for(lambda: sv_emulator.faults.to_json()[0]["fired"] == 1)
+    assert wait_for(lambda: sv_emulator.faults.to_json()[0]["holding"] == 1)
+    assert sv_emulator.faults.to_json()[0]["fired"] == 1
     assert requests.get(f"{sv_emulator.api_url}/me/files", timeout=10).json()["error"] == 401
     assert held.is_alive()
     assert answers == []
+    assert sv_emulator.faults.stalled == 1  # the one held; the other request was not stalled
     sv_emulator.clear_faults()
     held.join(timeout=30)
     assert answers == ["0"]
+    assert sv_emulator.faults.stalled == 0  # answered
 
 
 def test_a_stall_with_a_limit_goes_on_by_itself(sv_emulator: Emulator) -> None:
     sv_emulator.set_faults(["progress:stall:ms=300"])
     assert requests.get(f"{sv_emulator.upload_url}/progress?ref=x", timeout=30).text == "0"
-    assert sv_emulator.faults.to_json()[0]["fired"] == 1  # still there: it let go by its limit
+    rule = sv_emulator.faults.to_json()[0]
+    assert (rule["fired"], rule["holding"]) == (1, 0)  # still there: it let go by its limit
 
 
 def test_a_stalled_upload_reads_nothing_of_its_body(sv_emulator: Emulator) -> None:
@@ -210,7 +214,9 @@ def test_control_endpoint(sv_emulator: Emulator) -> None:
         url, json={"rules": [{"route": "media", "kind": "drop", "seed": 1}]}, timeout=10
     )
     assert r.json()["rules"][0]["kind"] == "drop"
-    assert requests.get(url, timeout=10).json()["rules"][0]["route"] == "media"
+    answer = requests.get(url, timeout=10).json()
+    assert answer["rules"][0]["route"] == "media"
+    assert (answer["rules"][0]["holding"], answer["stalled"]) == (0, 0)
     r = requests.post(url, json=[{"route": "media", "kind": "boom"}], timeout=10)
     assert r.status_code == 400
     assert r.json()["error"] == 1000

@@ -416,7 +416,9 @@ def test_an_interrupt_ends_an_upload_in_one_line(
     result, cap = run(ip, 'code = %sv_upload "$big" --no-convert'.replace("$big", str(big)))
     assert result.error_in_exec is None, cap.stderr  # no KeyboardInterrupt, no traceback
     assert "Traceback" not in cap.stdout + cap.stderr
-    assert cap.stdout.splitlines()[-1] == "big clip.mp4: cancelled: nothing was stored"
+    lines = cap.stdout.splitlines()
+    assert lines[-1] == "big clip.mp4: cancelled: nothing was stored"
+    assert lines.count(lines[-1]) == 1  # said once
     assert ip.user_ns["code"] is None
     monkeypatch.undo()
     assert set(env.client(PUBLIC).iter_files()) == before
@@ -435,6 +437,54 @@ def test_an_interrupt_cancels_every_row_of_a_cell_and_says_where_each_stands(
     assert "0 of 2 uploaded:" in cap.stdout
     assert "line 1 big.mp4: cancelled: nothing was stored" in cap.stdout
     assert "line 2 big.mp4: cancelled: nothing was stored" in cap.stdout
+
+
+def stalls_holding(emulator: Emulator) -> int:
+    """Requests the emulator's ``stall`` rules hold now."""
+    return sum(r["holding"] for r in emulator.faults.to_json() if r["kind"] == "stall")
+
+
+def test_an_interrupt_ends_an_upload_the_upload_server_holds_back(
+    env: Emulator, sv: Any, ip: InteractiveShell, tmp_path: Path
+) -> None:
+    """The upload server holds the request, body unread (``upload:stall``), so the upload's
+    send is blocked in the socket: Ctrl-C (a kernel interrupt, or Cancel while the cell waits)
+    ends the cell while the server still holds it, in one line, with nothing stored."""
+    big = tmp_path / "big clip.mp4"
+    with big.open("wb") as f:
+        f.truncate(512 * 2**20)  # sparse: far more than the socket buffers take in
+    before = set(env.client(PUBLIC).iter_files())
+    client = sv.session.client()
+    client._transport.timeout = (120.0, 120.0)  # no socket timeout could end it instead
+    env.set_faults(["upload:stall"])
+    stalled = threading.Event()
+
+    def interrupt_once_held() -> None:
+        deadline = time.monotonic() + 60
+        while stalls_holding(env) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stalled.set()
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_held, daemon=True).start()
+    try:
+        result, cap = run(ip, f'code = %sv_upload "{big}" --no-convert')
+        held = stalls_holding(env)
+    finally:
+        env.clear_faults()
+        client._transport.timeout = (10.0, 120.0)
+    assert stalled.is_set()
+    assert held == 1  # the cell ended while the server still held the request
+    assert result.error_in_exec is None, cap.stderr
+    assert "Traceback" not in cap.stdout + cap.stderr
+    assert cap.stdout.splitlines()[-1] == "big clip.mp4: cancelled: nothing was stored"
+    assert ip.user_ns["code"] is None
+    assert set(env.client(PUBLIC).iter_files()) == before
+    deadline = time.monotonic() + 30
+    while env.faults.stalled and time.monotonic() < deadline:  # the server reads again...
+        time.sleep(0.01)
+    assert env.faults.stalled == 0
+    assert set(env.client(PUBLIC).iter_files()) == before  # ...a cut-off body: nothing
 
 
 def test_widget_display_mode(
@@ -476,6 +526,56 @@ def test_bulk_upload_runs_parallel_uploads_at_once(
 
 
 # -- demo mode --------------------------------------------------------------------------------
+def demo_notices(stdout: str) -> list[str]:
+    """Each demo-mode notice in ``stdout``, its lines joined; every line fits 78 columns."""
+    notices: list[list[str]] = []
+    for line in stdout.splitlines():
+        if line.startswith("sv_widgets demo mode"):
+            notices.append([line])
+        elif notices and line.startswith("  ") and len(notices[-1]) < 10:
+            notices[-1].append(line)
+    for lines in notices:
+        assert all(len(line) <= 78 for line in lines), lines
+    return [" ".join(" ".join(lines).split()) for lines in notices]
+
+
+@pytest.mark.parametrize(
+    ("shell", "session"),
+    [(None, "this IPython session"), (type("Kernel", (), {"kernel": object()})(), "the kernel")],
+    ids=["terminal", "kernel"],
+)
+def test_the_demo_notice_is_wrapped_and_names_what_the_data_lives_as_long_as(
+    shell: Any, session: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Printed once when demo mode starts: short lines, and "this IPython session" where
+    there is no kernel (a terminal) instead of a kernel that is not there."""
+    from sv_widgets.credentials import Credentials
+    from sv_widgets.magics._demo import DemoService
+    from sv_widgets.magics._session import MagicSession
+    from sv_widgets.settings import SpareVideos
+
+    demo = DemoService()
+    creds = Credentials("demo", MARKER, source="demo", origin="http://127.0.0.1:40123")
+
+    def start(data_dir: str = "") -> tuple[Credentials, bool]:
+        demo._credentials = creds
+        return creds, True
+
+    monkeypatch.setattr(demo, "credentials", start)
+    monkeypatch.setattr("sv_widgets.magics._session.demo_service", lambda: demo)
+    monkeypatch.setenv("SV_CONFIG_DIR", "/nonexistent-sv-config")
+    for name in ("SV_PUBLIC_KEY", "SV_PRIVATE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert MagicSession(SpareVideos(), shell).credentials() is creds
+    (notice,) = demo_notices(capsys.readouterr().out)
+    assert notice == (
+        "sv_widgets demo mode: no credentials found, so the magics use a local emulator at "
+        f"http://127.0.0.1:40123 (temporary data, deleted when {session} exits). For a real "
+        "account: %sv_login --save, or set SV_PUBLIC_KEY and SV_PRIVATE_KEY (and SV_API_URL "
+        "and SV_THUMBNAIL_URL for a service other than sparevideos.com)."
+    )
+
+
 def test_demo_mode_end_to_end(sv: Any, ip: InteractiveShell, sample_clip: Path) -> None:
     """Nothing configured: %sv_upload clip.mp4, then %sv_info $code."""
     status = ip.run_line_magic("sv_status", "")
@@ -485,10 +585,12 @@ def test_demo_mode_end_to_end(sv: Any, ip: InteractiveShell, sample_clip: Path) 
     ip.user_ns["clip"] = str(sample_clip)
     result, cap = run(ip, "code = %sv_upload $clip")
     assert result.error_in_exec is None, cap.stderr
-    announcements = [line for line in cap.stdout.splitlines() if "demo mode" in line]
-    assert len(announcements) == 1
-    assert "%sv_login" in announcements[0]
-    assert "SV_PUBLIC_KEY" in announcements[0]
+    (notice,) = demo_notices(cap.stdout)
+    assert "%sv_login --save" in notice
+    assert "SV_PUBLIC_KEY" in notice
+    # no kernel here (a terminal, a plain shell): the data lives as long as this session
+    assert "temporary data, deleted when this IPython session exits" in notice
+    assert "kernel" not in notice
 
     result, cap = run(ip, "info = %sv_info $code")
     assert result.error_in_exec is None, cap.stderr
@@ -644,6 +746,40 @@ def test_sv_convert_waits_and_reports_ready(
         assert ip.run_line_magic("sv_convert", code) == code
     helper.join()
     assert cap.stdout.splitlines()[-1] == f"{code}: converted: {code} is ready to play"
+
+
+def test_an_interrupt_while_converting_returns_the_stored_files_code(
+    manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
+) -> None:
+    """Ctrl-C while the conversion is waited for (it never ends here): the file is stored and
+    keeps converting, so the magic returns its code and says, once, where it is and what to
+    do with it; no traceback."""
+    converting = threading.Event()
+    before = len(manual_env.list_conversions())
+
+    def interrupt_once_converting() -> None:
+        deadline = time.monotonic() + 60
+        while len(manual_env.list_conversions()) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        converting.set()
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_converting, daemon=True).start()
+    result, cap = run(ip, f"code = %sv_upload {small_file}")
+    assert converting.is_set()
+    assert result.error_in_exec is None, cap.stderr
+    assert "Traceback" not in cap.stdout + cap.stderr
+    code = ip.user_ns["code"]
+    assert code in manual_env.client(PUBLIC).iter_files()  # stored, kept
+    state = (
+        f"small.mp4: cancelled: uploaded as {code}, conversion requested, "
+        "still converting on the service"
+    )
+    lines = cap.stdout.splitlines()
+    assert lines.count(state) == 1  # said once (the text progress), not twice
+    assert lines[-1] == (
+        f"{code} is kept: %sv_info {code} tells when it is converted, %sv_delete {code} removes it"
+    )
 
 
 def test_sv_client_is_the_client_the_magics_use(sv: Any, ip: InteractiveShell) -> None:
@@ -818,10 +954,9 @@ def test_a_demo_emulator_that_died_is_replaced_and_the_kernel_is_told(
     assert not demo_service().running
     with capture_output() as cap:
         second = ip.run_line_magic("sv_upload", f"{small_file} --no-convert")
-    said = [line for line in cap.stdout.splitlines() if "demo mode" in line]
-    assert len(said) == 1
-    assert "the demo emulator had stopped (killed by signal 9); started a new one" in said[0]
-    assert "its uploads went with it" in said[0]
+    (said,) = demo_notices(cap.stdout)
+    assert "the demo emulator had stopped (killed by signal 9); started a new one" in said
+    assert "its uploads went with it" in said
     assert demo_service().running
     creds, started = demo_service().credentials()
     assert not started
@@ -954,4 +1089,148 @@ def test_sv_upload_help_tells_of_the_upload_area(sv: Any, ip: InteractiveShell) 
     text = " ".join(cap.stdout.split())
     assert "With no path, in a notebook: shows an UploadDropzone and returns it" in text
     assert "--transport {auto,direct,relay}" in text
-    assert "--no-convert, --sd-only, --mp4-only and --parallel N (default 2) apply" in text
+    assert "it uploads 2 at once unless --parallel says otherwise" in text
+    # --parallel says both defaults: the cell form's setting, the upload area's own
+    assert (
+        "--parallel N uploads at once: in %%sv_upload, default %config SpareVideos.parallel "
+        "(4 unless changed); with no path (the upload area), default 2"
+    ) in text
+    assert "default %config SpareVideos.parallel, which is 4 unless changed" in text
+
+
+def test_help_continuation_lines_sit_under_the_first_argument(
+    sv: Any, ip: InteractiveShell
+) -> None:
+    """The usage wraps as argparse's does, aligned under the magic's first argument (not
+    indented for the ``usage:`` prefix that is not printed)."""
+    with capture_output() as cap:
+        ip.run_line_magic("sv_upload", "--help")
+    usage = cap.stdout.split("\n\n", 1)[0].splitlines()
+    assert usage[0].startswith("%sv_upload [-h] ")
+    assert len(usage) > 1  # it wraps: the test means something
+    indent = " " * len("%sv_upload ")
+    for line in usage[1:]:
+        assert line.startswith(indent + "[")
+        assert not line.startswith(indent + " ")
+
+
+# -- terminal IPython, for real: a pty, the ipython command, Ctrl-C as the terminal sends it ----
+PROMPT = r"In \[(\d+)\]: "
+
+
+class Terminal:
+    """``ipython`` in a pseudo-terminal (80 columns), the magics loaded, driven line by line."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
+        import pexpect
+
+        self.pexpect = pexpect
+        self.child = pexpect.spawn(
+            sys.executable,
+            [
+                "-m",
+                "IPython",
+                "--no-banner",
+                "--colors=NoColor",
+                "--simple-prompt",
+                "--HistoryManager.hist_file=:memory:",
+            ],
+            env={**env, "IPYTHONDIR": str(tmp_path / "ipython"), "TERM": "dumb"},
+            cwd=str(tmp_path),
+            encoding="utf-8",
+            timeout=90,
+            dimensions=(40, 80),
+        )
+        self.child.expect(PROMPT)
+        self.run("%load_ext sv_widgets")
+
+    def run(self, line: str) -> str:
+        """Type ``line``, wait for the next prompt; what the terminal showed in between."""
+        self.child.sendline(line)
+        self.child.expect(PROMPT)
+        return self._text()
+
+    def start(self, line: str, until: str) -> None:
+        self.child.sendline(line)
+        self.child.expect(until)
+
+    def interrupt(self) -> str:
+        """Ctrl-C as the terminal sends it (SIGINT to the foreground process group)."""
+        self.child.sendintr()
+        self.child.expect(PROMPT)
+        return self._text()
+
+    def _text(self) -> str:
+        # the redrawn progress line ends in "\r\x1b[2K" before each redraw: keep the last
+        text = (self.child.before or "").replace("\r\n", "\n")
+        return "\n".join(line.split("\r")[-1].replace("\x1b[2K", "") for line in text.split("\n"))
+
+    def close(self) -> None:
+        self.child.sendline("exit")
+        self.child.expect(self.pexpect.EOF)
+
+
+@pytest.fixture
+def terminal_env(tmp_path: Path, manual: Emulator) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SV_")}
+    env["SV_CONFIG_DIR"] = str(tmp_path / "no-config")
+    return env
+
+
+@pytest.mark.slow
+def test_terminal_ipython_help_demo_notice_and_logout(
+    tmp_path: Path, terminal_env: dict[str, str]
+) -> None:
+    """No credentials: demo mode in a real terminal IPython."""
+    term = Terminal(tmp_path, terminal_env)
+    try:
+        usage = term.run("%sv_upload --help").split("\n\n", 1)[0].splitlines()[1:]
+        assert usage[0].startswith("%sv_upload [-h]")
+        assert all(line.startswith(" " * 11 + "[") for line in usage[1:]), usage
+        logout = term.run("%sv_logout").splitlines()[1:]
+        assert logout[0] == (
+            "Nothing to log out of: there is no %sv_login in this session (the magics use "
+            "demo mode)."
+        )
+        shown = term.run("%sv_files").splitlines()[1:]
+        notice = shown[: next(i for i, line in enumerate(shown) if "For a real" in line) + 2]
+        assert notice[0].startswith("sv_widgets demo mode: no credentials found")
+        assert all(len(line) <= 78 for line in notice), notice
+        said = " ".join(" ".join(notice).split())
+        assert "deleted when this IPython session exits" in said
+        assert "kernel" not in said
+    finally:
+        term.close()
+
+
+@pytest.mark.slow
+def test_terminal_ipython_ctrl_c_info_and_renditions(
+    tmp_path: Path, terminal_env: dict[str, str], manual: Emulator, small_file: Path
+) -> None:
+    """Ctrl-C in a real terminal while an upload converts: said once, the code returned;
+    %sv_info lists each rendition with its URL, the highest first."""
+    env = {
+        **terminal_env,
+        "SV_PUBLIC_KEY": PUBLIC,
+        "SV_PRIVATE_KEY": MARKER,
+        "SV_API_URL": manual.api_url,
+        "SV_THUMBNAIL_URL": manual.thumbnail_url,
+    }
+    term = Terminal(tmp_path, env)
+    try:
+        term.start(f"code = %sv_upload {small_file}", "converting")
+        shown = term.interrupt()
+        code = term.run("print(code)").split()[-1]
+        assert code in manual.client(PUBLIC).iter_files()
+        state = f"small.mp4: cancelled: uploaded as {code}, conversion requested, still"
+        assert shown.count(state) == 1, shown  # once, not twice
+        assert f"{code} is kept: %sv_info {code} tells when it is converted" in shown
+        assert "Traceback" not in shown
+        manual.set_conversion(code, state="ready")
+        info = term.run(f"%sv_info {code}")
+        urls = re.findall(r"^ +(\d+): '(http[^']+)',$", info, re.MULTILINE)
+        assert [label for label, _ in urls[:3]] == ["720", "480", "360"], info
+        assert all(url.endswith(f"_{label}.mp4") for label, url in urls[:3]), info
+        assert MARKER not in shown + info
+    finally:
+        term.close()

@@ -38,6 +38,10 @@ EXPECTED_ROWS = (
     "upload area relay 16 MiB: kernel peak over idle",
     "upload area direct 16 MiB: kernel peak over idle",
     "upload area: page JS heap",
+    "cancel, upload server holding the request: Client.upload",
+    "cancel, upload server holding the request: UploadProgress",
+    "cancel, upload server holding the request: %sv_upload",
+    "cancel, upload server holding the request: upload area (relay)",
 )
 
 

@@ -224,6 +224,22 @@ def test_makes_its_media_and_cleans_up(path: Path) -> None:
         assert "rmtree" in code, f"{path.name}: remove the temporary directory at the end"
 
 
+# A cell ending in a call that only waits (it answers True) would show a stray "True".
+_WAIT_ECHOED = re.compile(r"\.wait_idle\([^)]*\)\s*(#.*)?$")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_ends_by_echoing_a_wait(path: Path) -> None:
+    for i, cell in enumerate(_read(path).cells):
+        if cell.cell_type != "code":
+            continue
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        last = lines[-1] if lines else ""
+        assert not _WAIT_ECHOED.search(last), (
+            f"{path.name} cell {i} ends in {last.strip()!r}: end it with ';' (or print)"
+        )
+
+
 def _public_methods(cls: type) -> list[str]:
     return [
         name

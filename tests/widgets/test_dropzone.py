@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,49 @@ def test_cancel_midway_relay_stops_the_page_and_stores_nothing_then_retry_works(
     (code,) = page.zone.wait(WAIT)
     assert stored_bytes(emu, code) == DATA
     assert page.zone.files[0]["phase"] == "ready"
+
+
+def stalls_holding(emu: Emulator) -> int:
+    """Requests the emulator's ``stall`` rules hold now."""
+    return sum(r["holding"] for r in emu.faults.to_json() if r["kind"] == "stall")
+
+
+def wait_until(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"not true within {WAIT:.0f} s: {what}"
+        time.sleep(0.01)
+
+
+def test_cancel_ends_a_relay_the_upload_server_holds_back(
+    emu: Emulator, zones: list[UploadDropzone]
+) -> None:
+    """The upload server holds the kernel's POST, body unread (``upload:stall``), so the
+    kernel's send is blocked in the socket: the row's Cancel closes the connection under it,
+    and the row ends while the server still holds the request. Long timeouts: no socket
+    timeout could end it instead."""
+    client = emu.client(timeout=(120, 120))
+    page = open_page(client, zones, transport="relay")
+    page.zone.relay_chunk_size = 1024 * 1024
+    page.zone.relay_window = 4
+    emu.set_faults(["upload:stall"])
+    data = bytes(24 * 1024 * 1024)  # far more than the socket buffers take in
+    page.add("big.mp4", data)
+    page.wait_for(lambda: bool(page.messages("relay")), "the relay request")
+    tid = page.messages("relay")[0]["tid"]
+    wait_until(lambda: stalls_holding(emu) == 1, "the upload server holds the POST")
+    page.wait_for(lambda: page.acked.get(tid, 0) >= 2 * 1024 * 1024, "the body moving")
+    page.deliver({"type": "cancel", "row": page.zone.rows[0]["id"]})
+    wait_phase(page.zone, 0, "cancelled")
+    assert stalls_holding(emu) == 1  # ended while the server still holds the request
+    assert page.zone._rows[0].state.state == "cancelled: nothing was stored"
+    assert tid in page.stopped  # the page was told to stop sending
+    assert list(client.iter_files()) == []
+    emu.clear_faults()  # the server reads again: what reached it is a cut-off body
+    wait_until(lambda: emu.faults.stalled == 0, "the held request answered")
+    page.join()
+    assert_nothing_stored(emu, client)
+    client.close()
 
 
 def test_cancel_midway_direct_aborts_the_pages_post(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from sv_widgets.client import Client
+from sv_widgets.emulator import Emulator
 from sv_widgets.errors import FileserverError
 from sv_widgets.uploads import RateMeter, Upload, UploadOptions
 from sv_widgets.widgets import UploadCancelled, UploadProgress
@@ -95,6 +96,76 @@ def test_cancel_during_upload_leaves_no_file(client: Client, tmp_path: Path) -> 
     assert up._cancel_button.layout.display == "none"
     assert client.list_files().codes == ()
     source.close()
+
+
+def wait_until(condition: Any, timeout: float = 30.0) -> bool:
+    """Whether ``condition()`` came true within ``timeout`` seconds (looked at every 10 ms)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def stalls_holding(emulator: Emulator) -> int:
+    """Requests the emulator's ``stall`` rules hold now."""
+    return sum(r["holding"] for r in emulator.faults.to_json() if r["kind"] == "stall")
+
+
+def test_cancel_ends_an_upload_the_upload_server_holds_back(emu: Emulator, tmp_path: Path) -> None:
+    """The upload server holds the request and reads none of its body (``upload:stall``),
+    so the client's send blocks: Cancel closes the connection under it, and the upload ends
+    while the server still holds the request. Nothing is stored, then or once it lets go.
+    Long timeouts: no socket timeout could end the upload instead."""
+    client = emu.client(timeout=(120, 120))
+    big = tmp_path / "big.mp4"
+    with big.open("wb") as f:
+        f.truncate(256 * 1024 * 1024)  # sparse, and far more than any socket buffer holds
+    emu.set_faults(["upload:stall"])
+    up = UploadProgress(client, big, convert=False)
+    assert wait_until(lambda: stalls_holding(emu) == 1 and up.sent > 0)
+    up._cancel_button.click()
+    assert up.upload.done(30)
+    assert stalls_holding(emu) == 1  # ended while the server still holds it
+    assert (up.phase, up.state) == ("cancelled", "cancelled: nothing was stored")
+    assert up.file_code == ""
+    assert client.list_files().codes == ()
+    with pytest.raises(UploadCancelled, match="nothing was stored"):
+        up.wait(0)
+    emu.clear_faults()  # the server reads again: what reached it is a cut-off body
+    assert wait_until(lambda: emu.faults.stalled == 0)
+    assert client.list_files().codes == ()
+    assert emu.data_dir is not None
+    assert list((emu.data_dir / "tmp").iterdir()) == []
+    client.close()
+
+
+def test_a_cancel_after_the_whole_file_went_ends_at_once_and_deletes_what_is_stored(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A small file the stalled server's buffers took in whole: the service may still store
+    it, so its connection is not cut; the upload ends at once all the same, saying so, and the
+    file is deleted once the server lets go and names it."""
+    client = emu.client(timeout=(120, 120))
+    small = tmp_path / "small.mp4"
+    small.write_bytes(b"\x00" * 200_000)
+    emu.set_faults(["upload:stall"])
+    up = UploadProgress(client, small, convert=False)
+    assert wait_until(lambda: stalls_holding(emu) == 1 and up.sent == small.stat().st_size)
+    up.cancel()
+    assert up.upload.done(30)
+    assert stalls_holding(emu) == 1  # ended while the server still holds it
+    assert up.phase == "cancelled"
+    assert up.state == (
+        "cancelled: the whole file had been sent and the upload server had not answered; "
+        "if it stores the file, the file is deleted"
+    )
+    emu.clear_faults()
+    assert wait_until(lambda: "was deleted" in up.state), up.state
+    assert up.state.startswith("cancelled: the upload completed as ")
+    assert client.list_files().codes == ()
+    client.close()
 
 
 @pytest.mark.slow

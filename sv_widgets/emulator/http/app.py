@@ -328,7 +328,10 @@ class _Handlers:
                 raise ServiceError(1000, f"Generic error: bad fault rules: {exc}") from exc
         elif request.method == "DELETE":
             self.settings.faults.clear()
-        return JSONResponse({"status": "success", "rules": self.settings.faults.to_json()})
+        faults = self.settings.faults
+        return JSONResponse(
+            {"status": "success", "rules": faults.to_json(), "stalled": faults.stalled}
+        )
 
     async def reset(self, request: Request) -> Response:
         drop = request.query_params.get("accounts", "") not in ("", "0", "false")

@@ -22,7 +22,10 @@ Kinds
     Hold the request, reading nothing of its body, until the rule is removed (``clear_faults``,
     ``set_faults``, ``reset``) or, when ``latency_ms`` is set, until that long has passed; then
     go on. A client sending a body meets a server that has stopped reading: its send blocks
-    once the socket buffers are full. Later rules still apply when it goes on.
+    once the socket buffers are full. Later rules still apply when it goes on. A rule's JSON
+    says how many requests it is ``holding`` now, and :attr:`FaultSet.stalled` how many
+    requests a stall held that have not been answered yet (a released one is still counted
+    while its route runs).
 
 Compact syntax (CLI ``--fault``): ``ROUTE:KIND[:key=value,...]`` with keys ``p``
 (probability), ``seed``, ``ms`` (latency), ``retry_after`` and ``times`` (fire at most this
@@ -72,6 +75,7 @@ class FaultRule:
     times: int | None = None
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _fired: int = field(default=0, init=False, repr=False, compare=False)
+    _holding: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.route, str) or not self.route:
@@ -111,9 +115,10 @@ class FaultRule:
         return cls(**dict(data))
 
     def to_json(self) -> dict[str, Any]:
-        """The rule as JSON, with how often it fired so far."""
+        """The rule as JSON, with how often it fired so far and how many requests it holds."""
         out = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
         out["fired"] = self._fired
+        out["holding"] = self._holding
         return out
 
     def matches(self, route_name: str, path: str) -> bool:
@@ -153,7 +158,24 @@ class FaultSet:
     def __init__(self, rules: Iterable[FaultLike] = ()) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
+        self._stalled = 0
         self.set(rules)
+
+    @property
+    def stalled(self) -> int:
+        """Requests a ``stall`` held that have not been answered yet (held, or released and
+        still in their route)."""
+        return self._stalled
+
+    def count_stalled(self, delta: int) -> None:
+        """A stalled request begins (``+1``) or has been answered (``-1``)."""
+        with self._lock:
+            self._stalled += delta
+
+    def count_holding(self, rule: FaultRule, delta: int) -> None:
+        """``rule`` begins (``+1``) or ends (``-1``) holding one request."""
+        with self._lock:
+            rule._holding += delta
 
     def set(self, rules: Iterable[FaultLike]) -> None:
         """Replace all rules (rule objects, JSON objects or compact specs)."""

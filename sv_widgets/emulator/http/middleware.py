@@ -107,8 +107,20 @@ class InjectFaults:
             await self.app(scope, receive, send)
             return
         latency, rule, holds = self.faults.decide(self.namer(scope["method"], path), path)
-        for hold in holds:
-            await self._stall(hold)
+        if not holds:
+            await self._go_on(latency, rule, scope, receive, send)
+            return
+        self.faults.count_stalled(+1)
+        try:
+            for hold in holds:
+                await self._stall(hold)
+            await self._go_on(latency, rule, scope, receive, send)
+        finally:
+            self.faults.count_stalled(-1)
+
+    async def _go_on(
+        self, latency: int, rule: FaultRule | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if latency:
             await asyncio.sleep(latency / 1000)
         if rule is None:
@@ -120,8 +132,12 @@ class InjectFaults:
         """Wait, reading nothing of the request, until ``rule`` is removed or times out."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + rule.latency_ms / 1000 if rule.latency_ms else None
-        while self.faults.holding(rule) and (deadline is None or loop.time() < deadline):
-            await asyncio.sleep(_STALL_POLL)
+        self.faults.count_holding(rule, +1)
+        try:
+            while self.faults.holding(rule) and (deadline is None or loop.time() < deadline):
+                await asyncio.sleep(_STALL_POLL)
+        finally:
+            self.faults.count_holding(rule, -1)
 
 
 async def _apply(rule: FaultRule, receive: Receive, send: Send) -> None:

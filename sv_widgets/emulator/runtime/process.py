@@ -209,8 +209,9 @@ class EmulatorProcess(Lifecycle):
         from sv_widgets.emulator.http.faults import as_rule
 
         body = [as_rule(rule).to_json() for rule in rules]
-        for rule in body:
+        for rule in body:  # what a rule has done so far is not part of it
             rule.pop("fired", None)
+            rule.pop("holding", None)
         self._control("POST", "faults", json=body)
 
     def clear_faults(self) -> None:
