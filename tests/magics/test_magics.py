@@ -748,6 +748,7 @@ def test_sv_convert_waits_and_reports_ready(
     assert cap.stdout.splitlines()[-1] == f"{code}: converted: {code} is ready to play"
 
 
+@MANUAL
 def test_an_interrupt_while_converting_returns_the_stored_files_code(
     manual_env: Emulator, sv: Any, ip: InteractiveShell, small_file: Path
 ) -> None:
@@ -1171,7 +1172,7 @@ class Terminal:
 
 
 @pytest.fixture
-def terminal_env(tmp_path: Path, manual: Emulator) -> dict[str, str]:
+def terminal_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SV_")}
     env["SV_CONFIG_DIR"] = str(tmp_path / "no-config")
     return env
@@ -1204,8 +1205,9 @@ def test_terminal_ipython_help_demo_notice_and_logout(
 
 
 @pytest.mark.slow
+@MANUAL
 def test_terminal_ipython_ctrl_c_info_and_renditions(
-    tmp_path: Path, terminal_env: dict[str, str], manual: Emulator, small_file: Path
+    tmp_path: Path, terminal_env: dict[str, str], emu: Emulator, small_file: Path
 ) -> None:
     """Ctrl-C in a real terminal while an upload converts: said once, the code returned;
     %sv_info lists each rendition with its URL, the highest first."""
@@ -1213,20 +1215,20 @@ def test_terminal_ipython_ctrl_c_info_and_renditions(
         **terminal_env,
         "SV_PUBLIC_KEY": PUBLIC,
         "SV_PRIVATE_KEY": MARKER,
-        "SV_API_URL": manual.api_url,
-        "SV_THUMBNAIL_URL": manual.thumbnail_url,
+        "SV_API_URL": emu.api_url,
+        "SV_THUMBNAIL_URL": emu.thumbnail_url,
     }
     term = Terminal(tmp_path, env)
     try:
         term.start(f"code = %sv_upload {small_file}", "converting")
         shown = term.interrupt()
         code = term.run("print(code)").split()[-1]
-        assert code in manual.client(PUBLIC).iter_files()
+        assert code in emu.client(PUBLIC).iter_files()
         state = f"small.mp4: cancelled: uploaded as {code}, conversion requested, still"
         assert shown.count(state) == 1, shown  # once, not twice
         assert f"{code} is kept: %sv_info {code} tells when it is converted" in shown
         assert "Traceback" not in shown
-        manual.set_conversion(code, state="ready")
+        emu.set_conversion(code, state="ready")
         info = term.run(f"%sv_info {code}")
         urls = re.findall(r"^ +(\d+): '(http[^']+)',$", info, re.MULTILINE)
         assert [label for label, _ in urls[:3]] == ["720", "480", "360"], info
