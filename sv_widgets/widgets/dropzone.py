@@ -44,6 +44,7 @@ from sv_widgets.uploads import (
 )
 from sv_widgets.uploads._page import check_id, check_size
 from sv_widgets.widgets._static import StaticHTML
+from sv_widgets.widgets._styles import stylesheet
 from sv_widgets.widgets._tasks import Coalescer, Runner, set_traits
 from sv_widgets.widgets._upload_view import detail_text, upload_html
 
@@ -166,7 +167,7 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
     """
 
     _esm = _STATIC / "dropzone.js"
-    _css = _STATIC / "dropzone.css"
+    _css = stylesheet("dropzone")
 
     multiple = Bool(True).tag(sync=True)
     accept = Unicode("video/*").tag(sync=True)

@@ -7,6 +7,9 @@ function el(tag, className, text) {
   if (text !== void 0) node.textContent = text;
   return node;
 }
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
 function fillSelect(select, items, value) {
   select.replaceChildren(
     ...items.map(([v, text, disabled]) => {
@@ -32,6 +35,12 @@ function jpegUrl(bytes) {
     bytes
   );
   return URL.createObjectURL(new Blob([part], { type: "image/jpeg" }));
+}
+
+// src/common/focus.js
+var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
+function suppressShortcuts(node) {
+  node.setAttribute(SUPPRESS_SHORTCUTS, "true");
 }
 
 // src/common/loopback.js
@@ -362,6 +371,17 @@ function playingText({ format, label, width, height, mode, proxied }) {
   ];
   return parts.filter(Boolean).join(" · ");
 }
+function codedSize(track, video) {
+  if (track && track.width && track.height) return { width: track.width, height: track.height };
+  return { width: video.videoWidth, height: video.videoHeight };
+}
+var SEEK = { ArrowLeft: -5, ArrowRight: 5 };
+function seekBy(key, at, duration) {
+  const step = SEEK[key];
+  if (step === void 0) return null;
+  const end = Number.isFinite(duration) ? duration : Infinity;
+  return Math.max(0, Math.min(end, at + step));
+}
 
 // src/player/engines.js
 function progressiveEngine(video) {
@@ -459,7 +479,8 @@ function makeSelect(name) {
   return { label, select };
 }
 function buildView(host) {
-  const root = el("div", "sv-player");
+  const root = el("div", "sv-player sv-themed");
+  suppressShortcuts(root);
   const video = el("video");
   video.controls = true;
   video.preload = "metadata";
@@ -518,6 +539,12 @@ var PlayerView = class {
       video.addEventListener(name, () => this.report());
     }
     video.addEventListener("error", () => this.onVideoError());
+    video.addEventListener("keydown", (e) => {
+      const to = seekBy(e.key, video.currentTime, video.duration);
+      if (to === null) return;
+      e.preventDefault();
+      video.currentTime = to;
+    });
     const restart = () => this.schedule();
     return listen(model, [
       ["change:format", restart],
@@ -686,7 +713,7 @@ var PlayerView = class {
   // ------------------------------------------------------------------ reporting
   describe() {
     const active = this.engine && this.engine.active();
-    const { videoWidth: width, videoHeight: height } = this.video;
+    const { width, height } = codedSize(active, this.video);
     const label = active ? active.label : height ? String(height) : "";
     const adaptive = this.engine && this.engine.kind !== "progressive";
     const mode = adaptive ? this.model.get("rendition") === "auto" ? "auto" : "pinned" : "";
@@ -793,6 +820,7 @@ var PlayerView = class {
     }
   }
   drawStatus() {
+    setAttr(this.video, "aria-label", `Video ${this.model.get("file_code") || ""}`.trim());
     const status = this.model.get("status");
     this.root.dataset.status = status;
     if (status === "error") this.say(this.model.get("error"), "error");
