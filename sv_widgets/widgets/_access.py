@@ -18,6 +18,7 @@ Classes a box's children may carry for it:
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import anywidget
@@ -36,6 +37,12 @@ class AccessHelper(anywidget.AnyWidget):
 
     _esm = _STATIC / "access.js"
     _css = stylesheet("controls")
+
+    # Names the widget to its views: a redrawn display takes the focus over by it.
+    key = Unicode().tag(sync=True)
+
+    def __init__(self) -> None:
+        super().__init__(key=secrets.token_hex(8))
 
 
 def mark_accessible(box: W.Box) -> None:

@@ -81,6 +81,7 @@ class FileRow(W.VBox):  # type: ignore[misc]
         )
         self._quiet = Quiet()
         self.checkbox = W.Checkbox(value=False, indent=False, layout=W.Layout(width="28px"))
+        self.checkbox.add_class("sv-named-box")  # its description names it, unseen
         self.image = _cell(COLUMNS[0][1], W.Image(format="jpeg"))
         self.image.layout.height = "48px"
         self.image.layout.object_fit = "cover"
@@ -104,7 +105,7 @@ class FileRow(W.VBox):  # type: ignore[misc]
         """Point the row at ``code`` (empty: hide the row), clearing what it showed."""
         self.code = code
         self.layout.display = "" if code else "none"
-        set_traits(self.checkbox, tooltip=f"Select {code}" if code else "")
+        set_traits(self.checkbox, description=f"Select {code}" if code else "")
         self.set_checked(checked)
         self.close_details()
         self.draw(None, None)

@@ -110,7 +110,10 @@ class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
 
     def _build(self) -> list[W.Widget]:
         self._filter_text = W.Text(
-            placeholder="filter by code", continuous_update=True, tooltip="Filter files by code"
+            description="Filter",
+            placeholder="by code",
+            continuous_update=True,
+            style={"description_width": "initial"},
         )
         self._filter_text.observe(lambda c: setattr(self, "filter", c["new"]), names="value")
         self._refresh_button = W.Button(description="Refresh", icon="refresh")
@@ -130,9 +133,10 @@ class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
             value=False,
             indent=False,
             layout=W.Layout(width="28px"),
+            description="Select every file on this page",
             description_allow_html=False,
-            tooltip="Select every file on this page",
         )
+        self._page_box.add_class("sv-named-box")
         self._page_box.observe(
             lambda c: None if self._quiet.active else self.select_page(c["new"]), names="value"
         )

@@ -361,7 +361,7 @@ def test_saved_widget_state_holds_no_key_and_no_token(
     notebook = json.loads(text)
     state = notebook["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     models = {model["model_name"] for model in state.values()}
-    assert {"AnyModel", "FloatProgressModel", "CheckboxModel"} <= models, models
+    assert {"AnyModel", "ButtonModel", "CheckboxModel"} <= models, models
     assert private_key not in text
     tokens = [s for s in _strings(notebook) if _SIGNED_TOKEN.search(s)]
     assert tokens == [], tokens

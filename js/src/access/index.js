@@ -8,7 +8,7 @@
 // focus (and gives it back: see keepFocus), and the Details buttons say whether they are open.
 
 import { setAttr } from "../common/dom.js";
-import { keepFocus, suppressShortcuts } from "../common/focus.js";
+import { keepFocus, suppressShortcuts, usable } from "../common/focus.js";
 import { randomId } from "../common/ids.js";
 import { thumbnailAlt } from "./logic.js";
 
@@ -19,7 +19,7 @@ const text = (node) => (node && node.textContent) || "";
 
 /**
  * @param {HTMLElement} root
- * @param {Set<Element>} open the dialogs shown at the last look
+ * @param {Map<Element, Element | null>} open the dialogs shown at the last look -> opener
  */
 function fix(root, open) {
   for (const img of root.querySelectorAll("img.widget-image")) {
@@ -40,14 +40,8 @@ function fix(root, open) {
   for (const dialog of root.querySelectorAll(".sv-confirm-delete")) dialogFix(dialog, open);
 }
 
-/**
- * The confirmation: an alert dialog named and described by its text; shown, it takes focus
- * (on its Cancel, the safe choice).
- *
- * @param {Element} dialog
- * @param {Set<Element>} open
- */
-function dialogFix(dialog, open) {
+/** @param {Element} dialog */
+function nameDialog(dialog) {
   setAttr(dialog, "role", "alertdialog");
   setAttr(dialog, "aria-label", "Confirm the delete");
   const body = dialog.querySelector(".sv-confirm-text");
@@ -55,27 +49,45 @@ function dialogFix(dialog, open) {
     if (!body.id) body.id = `sv-confirm-${randomId(6)}`;
     setAttr(dialog, "aria-describedby", body.id);
   }
+}
+
+/**
+ * The confirmation: an alert dialog named and described by its text. Shown, it takes the
+ * focus (on its Cancel, the safe choice); closed, it gives the focus back to the control
+ * that opened it.
+ *
+ * @param {Element} dialog
+ * @param {Map<Element, Element | null>} open the dialogs shown at the last look -> opener
+ */
+function dialogFix(dialog, open) {
+  nameDialog(dialog);
   const shown = dialog.getClientRects().length > 0;
   if (shown && !open.has(dialog)) {
-    open.add(dialog);
+    open.set(dialog, document.activeElement);
     const first = /** @type {HTMLElement | null} */ (dialog.querySelector(".sv-focus-first"));
     if (first) first.focus();
-  } else if (!shown) {
+  } else if (!shown && open.has(dialog)) {
+    const opener = /** @type {HTMLElement | null} */ (open.get(dialog) || null);
     open.delete(dialog);
+    const active = document.activeElement;
+    const lost = !active || active === document.body || dialog.contains(active);
+    if (lost && opener && usable(opener)) opener.focus();
   }
 }
 
 /**
  * @param {HTMLElement} root
+ * @param {string} key the helper's `key`: one per widget, whichever view draws it
  * @returns {() => void}
  */
-function watch(root) {
+function watch(root, key) {
   suppressShortcuts(root);
-  const unfocus = keepFocus(root);
-  /** @type {Set<Element>} */
-  const open = new Set();
+  /** @type {Map<Element, Element | null>} */
+  const open = new Map();
+  // Before keepFocus's observer: a closing dialog gives the focus back before any fallback.
   const observer = new MutationObserver(() => fix(root, open));
   observer.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+  const unfocus = keepFocus(root, key);
   fix(root, open);
   return () => {
     observer.disconnect();
@@ -83,15 +95,15 @@ function watch(root) {
   };
 }
 
-/** @type {Render<{}>} */
-function render({ el: host }) {
+/** @type {Render<{ key: string }>} */
+function render({ model, el: host }) {
   host.style.display = "none";
   let frame = 0;
   let stop = () => {};
   // Rendered before the widget around it is in the page: look once a frame until it is.
   const attach = () => {
     const root = /** @type {HTMLElement | null} */ (host.closest(".sv-access-root"));
-    if (root) stop = watch(root);
+    if (root) stop = watch(root, `access:${model.get("key")}`);
     else frame = requestAnimationFrame(attach);
   };
   attach();

@@ -148,6 +148,12 @@ function dropTarget(ctl) {
   const how = el("div", "sv-dz-how");
   target.append(input, choose, hint, how);
 
+  // Chrome opens the chooser on Space only; Enter is what a button does, so it does it too.
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    input.click();
+  });
   input.addEventListener("change", () => {
     ctl.add(input.files);
     input.value = ""; // choosing the same file again adds it again
@@ -362,7 +368,7 @@ function drawZone(model, root, ctl) {
   // For tests and debugging: the page's end of the channel, and this page's id in it.
   Object.assign(root, { svModel: model, svPage: ctl.page });
   draw();
-  const unfocus = keepFocus(root);
+  const unfocus = keepFocus(root, `dropzone:${model.get("_uid")}`);
 
   return () => {
     unfocus();

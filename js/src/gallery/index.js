@@ -6,7 +6,7 @@
 // (a roving tabindex), and focus stays on a thumbnail while the grid is redrawn.
 
 import { bytesOf, el, fillSelect, jpegUrl } from "../common/dom.js";
-import { suppressShortcuts } from "../common/focus.js";
+import { keepFocus, suppressShortcuts } from "../common/focus.js";
 import { randomId } from "../common/ids.js";
 import { listen } from "../common/model.js";
 import { groups, heightItems, moveTo, tileText, wantsSelect } from "./logic.js";
@@ -250,7 +250,11 @@ function render({ model, el: host }) {
   ]);
   drawAll();
 
+  // A new view of this gallery (its display refreshed once saved) keeps the focus.
+  const unfocus = keepFocus(root, `gallery:${model.get("file_code")}`);
+
   return () => {
+    unfocus();
     unlisten();
     for (const url of urls.values()) URL.revokeObjectURL(url);
     urls.clear();

@@ -1,7 +1,7 @@
 // One player on the page: the kernel's traits in, a <video> and two menus out.
 
 import { bytesOf, el, fillSelect, jpegUrl, setAttr } from "../common/dom.js";
-import { suppressShortcuts } from "../common/focus.js";
+import { keepFocus, suppressShortcuts } from "../common/focus.js";
 import { isLoopbackUrl } from "../common/loopback.js";
 import { listen } from "../common/model.js";
 import { describeError, failedUrl, mediaErrorText, probe } from "./diagnosis.js";
@@ -100,6 +100,7 @@ export class PlayerView {
     this.posterUrl = null;
     this.scheduled = false;
     this.unlisten = this.bind();
+    this.unfocus = keepFocus(this.root, `player:${model.get("file_code")}`); // a redrawn display keeps the focus
     this.drawPoster();
     this.drawStatus();
     this.schedule();
@@ -140,6 +141,7 @@ export class PlayerView {
   }
 
   destroy() {
+    this.unfocus();
     this.unlisten();
     this.generation += 1;
     this.teardown();

@@ -9,6 +9,13 @@ function setAttr(node, name, value) {
 var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 function suppressShortcuts(node) {
   node.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  node.addEventListener("focusin", (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    if (!target.hasAttribute(SUPPRESS_SHORTCUTS)) target.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  });
 }
 var CONTROLS = 'button, input, select, textarea, a[href], video[controls], [tabindex]:not([tabindex="-1"])';
 function usable(node) {
@@ -40,7 +47,34 @@ function trailOf(node, root) {
   return trail;
 }
 var lostToBody = () => !document.activeElement || document.activeElement === document.body || document.activeElement === document.documentElement;
-function keepFocus(root) {
+var CARRIED = /* @__PURE__ */ new Map();
+function describe(node) {
+  const name = node.getAttribute("aria-label") || node.getAttribute("title") || node.textContent;
+  return `${node.tagName}|${(name || "").trim()}`;
+}
+function restore(root, wanted) {
+  let frame = 0;
+  const attempt = (tries) => {
+    const active = document.activeElement;
+    const waiting = !root.isConnected || !lostToBody() && active && describe(active) === wanted;
+    if (waiting && !root.contains(active)) {
+      if (tries > 0) frame = requestAnimationFrame(() => attempt(tries - 1));
+      return;
+    }
+    if (!lostToBody()) return;
+    const same = [...root.querySelectorAll(CONTROLS)].find(
+      (n) => describe(n) === wanted && usable(n)
+    );
+    const next = (
+      /** @type {HTMLElement | null} */
+      same || fallbackIn(root)
+    );
+    if (next) next.focus();
+  };
+  attempt(600);
+  return () => cancelAnimationFrame(frame);
+}
+function keepFocus(root, key) {
   let trail = [];
   const check = () => {
     const [lost] = trail;
@@ -48,6 +82,7 @@ function keepFocus(root) {
     if (usable(lost)) {
       if (document.activeElement === lost) return;
       trail = [];
+      if (key) CARRIED.delete(key);
       return;
     }
     for (const holder of trail.slice(1)) {
@@ -59,19 +94,22 @@ function keepFocus(root) {
     }
   };
   const onIn = (e) => {
-    trail = trailOf(
+    const target = (
       /** @type {Element} */
-      e.target,
-      root
+      e.target
     );
+    trail = trailOf(target, root);
+    if (key) CARRIED.set(key, describe(target));
   };
   const onOut = (e) => {
     const to = (
       /** @type {Node | null} */
       e.relatedTarget
     );
-    if (to && !root.contains(to)) trail = [];
-    else if (!to) queueMicrotask(check);
+    if (to && !root.contains(to)) {
+      trail = [];
+      if (key) CARRIED.delete(key);
+    } else if (!to) queueMicrotask(check);
   };
   root.addEventListener("focusin", onIn);
   root.addEventListener("focusout", onOut);
@@ -82,7 +120,11 @@ function keepFocus(root) {
     attributes: true,
     attributeFilter: ["style", "class", "hidden", "disabled"]
   });
+  const wanted = key ? CARRIED.get(key) : void 0;
+  const stopRestoring = wanted ? restore(root, wanted) : () => {
+  };
   return () => {
+    stopRestoring();
     observer.disconnect();
     root.removeEventListener("focusin", onIn);
     root.removeEventListener("focusout", onOut);
@@ -122,7 +164,7 @@ function fix(root, open) {
   }
   for (const dialog of root.querySelectorAll(".sv-confirm-delete")) dialogFix(dialog, open);
 }
-function dialogFix(dialog, open) {
+function nameDialog(dialog) {
   setAttr(dialog, "role", "alertdialog");
   setAttr(dialog, "aria-label", "Confirm the delete");
   const body = dialog.querySelector(".sv-confirm-text");
@@ -130,31 +172,41 @@ function dialogFix(dialog, open) {
     if (!body.id) body.id = `sv-confirm-${randomId(6)}`;
     setAttr(dialog, "aria-describedby", body.id);
   }
+}
+function dialogFix(dialog, open) {
+  nameDialog(dialog);
   const shown = dialog.getClientRects().length > 0;
   if (shown && !open.has(dialog)) {
-    open.add(dialog);
+    open.set(dialog, document.activeElement);
     const first = (
       /** @type {HTMLElement | null} */
       dialog.querySelector(".sv-focus-first")
     );
     if (first) first.focus();
-  } else if (!shown) {
+  } else if (!shown && open.has(dialog)) {
+    const opener = (
+      /** @type {HTMLElement | null} */
+      open.get(dialog) || null
+    );
     open.delete(dialog);
+    const active = document.activeElement;
+    const lost = !active || active === document.body || dialog.contains(active);
+    if (lost && opener && usable(opener)) opener.focus();
   }
 }
-function watch(root) {
+function watch(root, key) {
   suppressShortcuts(root);
-  const unfocus = keepFocus(root);
-  const open = /* @__PURE__ */ new Set();
+  const open = /* @__PURE__ */ new Map();
   const observer = new MutationObserver(() => fix(root, open));
   observer.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+  const unfocus = keepFocus(root, key);
   fix(root, open);
   return () => {
     observer.disconnect();
     unfocus();
   };
 }
-function render({ el: host }) {
+function render({ model, el: host }) {
   host.style.display = "none";
   let frame = 0;
   let stop = () => {
@@ -164,7 +216,7 @@ function render({ el: host }) {
       /** @type {HTMLElement | null} */
       host.closest(".sv-access-root")
     );
-    if (root) stop = watch(root);
+    if (root) stop = watch(root, `access:${model.get("key")}`);
     else frame = requestAnimationFrame(attach);
   };
   attach();

@@ -12,6 +12,13 @@ function el(tag, className, text) {
 var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 function suppressShortcuts(node) {
   node.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  node.addEventListener("focusin", (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    if (!target.hasAttribute(SUPPRESS_SHORTCUTS)) target.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  });
 }
 
 // src/common/model.js

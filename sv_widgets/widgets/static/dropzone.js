@@ -542,6 +542,13 @@ function jpegUrl(bytes) {
 var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 function suppressShortcuts(node) {
   node.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  node.addEventListener("focusin", (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    if (!target.hasAttribute(SUPPRESS_SHORTCUTS)) target.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  });
 }
 var CONTROLS = 'button, input, select, textarea, a[href], video[controls], [tabindex]:not([tabindex="-1"])';
 function usable(node) {
@@ -573,7 +580,34 @@ function trailOf(node, root) {
   return trail;
 }
 var lostToBody = () => !document.activeElement || document.activeElement === document.body || document.activeElement === document.documentElement;
-function keepFocus(root) {
+var CARRIED = /* @__PURE__ */ new Map();
+function describe(node) {
+  const name = node.getAttribute("aria-label") || node.getAttribute("title") || node.textContent;
+  return `${node.tagName}|${(name || "").trim()}`;
+}
+function restore(root, wanted) {
+  let frame = 0;
+  const attempt = (tries) => {
+    const active = document.activeElement;
+    const waiting = !root.isConnected || !lostToBody() && active && describe(active) === wanted;
+    if (waiting && !root.contains(active)) {
+      if (tries > 0) frame = requestAnimationFrame(() => attempt(tries - 1));
+      return;
+    }
+    if (!lostToBody()) return;
+    const same = [...root.querySelectorAll(CONTROLS)].find(
+      (n) => describe(n) === wanted && usable(n)
+    );
+    const next = (
+      /** @type {HTMLElement | null} */
+      same || fallbackIn(root)
+    );
+    if (next) next.focus();
+  };
+  attempt(600);
+  return () => cancelAnimationFrame(frame);
+}
+function keepFocus(root, key) {
   let trail = [];
   const check = () => {
     const [lost] = trail;
@@ -581,6 +615,7 @@ function keepFocus(root) {
     if (usable(lost)) {
       if (document.activeElement === lost) return;
       trail = [];
+      if (key) CARRIED.delete(key);
       return;
     }
     for (const holder of trail.slice(1)) {
@@ -592,19 +627,22 @@ function keepFocus(root) {
     }
   };
   const onIn = (e) => {
-    trail = trailOf(
+    const target = (
       /** @type {Element} */
-      e.target,
-      root
+      e.target
     );
+    trail = trailOf(target, root);
+    if (key) CARRIED.set(key, describe(target));
   };
   const onOut = (e) => {
     const to = (
       /** @type {Node | null} */
       e.relatedTarget
     );
-    if (to && !root.contains(to)) trail = [];
-    else if (!to) queueMicrotask(check);
+    if (to && !root.contains(to)) {
+      trail = [];
+      if (key) CARRIED.delete(key);
+    } else if (!to) queueMicrotask(check);
   };
   root.addEventListener("focusin", onIn);
   root.addEventListener("focusout", onOut);
@@ -615,7 +653,11 @@ function keepFocus(root) {
     attributes: true,
     attributeFilter: ["style", "class", "hidden", "disabled"]
   });
+  const wanted = key ? CARRIED.get(key) : void 0;
+  const stopRestoring = wanted ? restore(root, wanted) : () => {
+  };
   return () => {
+    stopRestoring();
     observer.disconnect();
     root.removeEventListener("focusin", onIn);
     root.removeEventListener("focusout", onOut);
@@ -832,6 +874,11 @@ function dropTarget(ctl) {
   const hint = el("span", "sv-dz-hint", "or drop videos here");
   const how = el("div", "sv-dz-how");
   target.append(input, choose, hint, how);
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    input.click();
+  });
   input.addEventListener("change", () => {
     ctl.add(input.files);
     input.value = "";
@@ -985,7 +1032,7 @@ function drawZone(model, root, ctl) {
   ]);
   Object.assign(root, { svModel: model, svPage: ctl.page });
   draw();
-  const unfocus = keepFocus(root);
+  const unfocus = keepFocus(root, `dropzone:${model.get("_uid")}`);
   return () => {
     unfocus();
     ctl.views.delete(draw);

@@ -38,6 +38,126 @@ function jpegUrl(bytes) {
 var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
 function suppressShortcuts(node) {
   node.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  node.addEventListener("focusin", (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    if (!target.hasAttribute(SUPPRESS_SHORTCUTS)) target.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  });
+}
+var CONTROLS = 'button, input, select, textarea, a[href], video[controls], [tabindex]:not([tabindex="-1"])';
+function usable(node) {
+  if (!node.isConnected || node.getClientRects().length === 0) return false;
+  if (node.getAttribute("aria-disabled") === "true") return true;
+  return !/** @type {HTMLButtonElement} */
+  node.disabled;
+}
+function fallbackIn(holder) {
+  for (const selector of [".sv-focus-fallback", CONTROLS]) {
+    for (const node of holder.querySelectorAll(selector)) {
+      if (node.matches(CONTROLS) && usable(node)) return (
+        /** @type {HTMLElement} */
+        node
+      );
+    }
+  }
+  return null;
+}
+function trailOf(node, root) {
+  const trail = [];
+  for (let n = (
+    /** @type {Element | null} */
+    node
+  ); n; n = n.parentElement) {
+    trail.push(n);
+    if (n === root) break;
+  }
+  return trail;
+}
+var lostToBody = () => !document.activeElement || document.activeElement === document.body || document.activeElement === document.documentElement;
+var CARRIED = /* @__PURE__ */ new Map();
+function describe(node) {
+  const name = node.getAttribute("aria-label") || node.getAttribute("title") || node.textContent;
+  return `${node.tagName}|${(name || "").trim()}`;
+}
+function restore(root, wanted) {
+  let frame = 0;
+  const attempt = (tries) => {
+    const active = document.activeElement;
+    const waiting = !root.isConnected || !lostToBody() && active && describe(active) === wanted;
+    if (waiting && !root.contains(active)) {
+      if (tries > 0) frame = requestAnimationFrame(() => attempt(tries - 1));
+      return;
+    }
+    if (!lostToBody()) return;
+    const same = [...root.querySelectorAll(CONTROLS)].find(
+      (n) => describe(n) === wanted && usable(n)
+    );
+    const next = (
+      /** @type {HTMLElement | null} */
+      same || fallbackIn(root)
+    );
+    if (next) next.focus();
+  };
+  attempt(600);
+  return () => cancelAnimationFrame(frame);
+}
+function keepFocus(root, key) {
+  let trail = [];
+  const check = () => {
+    const [lost] = trail;
+    if (!lost || !(lostToBody() || document.activeElement === lost)) return;
+    if (usable(lost)) {
+      if (document.activeElement === lost) return;
+      trail = [];
+      if (key) CARRIED.delete(key);
+      return;
+    }
+    for (const holder of trail.slice(1)) {
+      const next = holder.isConnected ? fallbackIn(holder) : null;
+      if (next) {
+        next.focus();
+        return;
+      }
+    }
+  };
+  const onIn = (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    trail = trailOf(target, root);
+    if (key) CARRIED.set(key, describe(target));
+  };
+  const onOut = (e) => {
+    const to = (
+      /** @type {Node | null} */
+      e.relatedTarget
+    );
+    if (to && !root.contains(to)) {
+      trail = [];
+      if (key) CARRIED.delete(key);
+    } else if (!to) queueMicrotask(check);
+  };
+  root.addEventListener("focusin", onIn);
+  root.addEventListener("focusout", onOut);
+  const observer = new MutationObserver(check);
+  observer.observe(root, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["style", "class", "hidden", "disabled"]
+  });
+  const wanted = key ? CARRIED.get(key) : void 0;
+  const stopRestoring = wanted ? restore(root, wanted) : () => {
+  };
+  return () => {
+    stopRestoring();
+    observer.disconnect();
+    root.removeEventListener("focusin", onIn);
+    root.removeEventListener("focusout", onOut);
+  };
 }
 
 // src/common/ids.js
@@ -265,7 +385,9 @@ function render({ model, el: host }) {
     ["change:message", drawStatus]
   ]);
   drawAll();
+  const unfocus = keepFocus(root, `gallery:${model.get("file_code")}`);
   return () => {
+    unfocus();
     unlisten();
     for (const url of urls.values()) URL.revokeObjectURL(url);
     urls.clear();
