@@ -13,7 +13,8 @@ then, in the light theme and again in the dark one, each widget's output is chec
   one Tab stop, ``m`` inside a widget leaves its cell a code cell, ArrowDown on a menu
   changes its value, arrows on the video seek, Tab and Enter open the file chooser, the
   delete confirmation takes the focus and gives it back, Next on the last page leaves the
-  focus in the browser.
+  focus in the browser, Cancel (with the upload server holding the upload) hands the focus
+  to Retry.
 
 With ``SV_UPDATE_SCREENSHOTS=1`` the JupyterLab run also refreshes the documentation's
 screenshots of each widget in both themes (``docs/screenshots/theme-*-light.png`` and
@@ -40,6 +41,7 @@ from .harness import (
     WIDGET_TIMEOUT_MS,
     cell_output,
     collapse_left_area,
+    kernel_execute,
     open_notebook,
     page_function,
     run_all,
@@ -50,7 +52,8 @@ from .harness import (
     write_notebook,
 )
 from .server import JupyterServer
-from .test_widgets_browser import CLIENT_CELL, point_kernel_at, upload_converted
+from .test_magics_browser import stalls_holding
+from .test_widgets_browser import CLIENT_CELL, point_kernel_at, upload_converted, wait_until
 
 if TYPE_CHECKING:
     from sv_widgets.emulator import Emulator
@@ -58,7 +61,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE = REPO_ROOT / "js" / "node_modules" / "axe-core" / "axe.min.js"
-ACCOUNT = "browser-a11y"
+ACCOUNTS = {"lab": "browser-a11y-lab", "notebook": "browser-a11y-notebook"}  # 4 files each
 THEMES = ("JupyterLab Light", "JupyterLab Dark")
 
 # cell index, the widget's element: what each check is scoped to
@@ -70,6 +73,7 @@ WIDGETS = {
     "file-browser": (5, ".sv-file-browser"),
     "player": (6, ".sv-player"),
     "sv-info-card": (7, ".sv-file-info"),
+    "upload-progress-cancel": (8, ".sv-upload-progress"),
 }
 
 
@@ -77,7 +81,8 @@ WIDGETS = {
 def a11y_emulator() -> Iterator[Emulator]:
     from sv_widgets.emulator import Emulator
 
-    with Emulator(host="127.0.0.1", port=0, accounts={ACCOUNT: secrets.token_hex(24)}) as emu:
+    accounts = {account: secrets.token_hex(24) for account in ACCOUNTS.values()}
+    with Emulator(host="127.0.0.1", port=0, accounts=accounts) as emu:
         yield emu
 
 
@@ -116,6 +121,7 @@ def _notebook(root: Path, clip: Path, code: str) -> str:
             "from sv_widgets import FileBrowser\nFileBrowser(client, page_size=2)",
             f"from sv_widgets import Player\nPlayer(client, {code!r})",
             f"%sv_info {code}",
+            "held = UploadProgress(client, 'a11y-clip.mp4', convert=False, autostart=False)\nheld",
         ],
     )
     return name
@@ -186,6 +192,8 @@ def _shots(page: Page, app: str, theme: str) -> None:
     suffix = "light" if theme == THEMES[0] else "dark"
     docs = UPDATE_DOCS_SCREENSHOTS and app == "lab"
     for name, (index, _selector) in WIDGETS.items():
+        if name == "upload-progress-cancel":
+            continue  # not started yet: nothing worth a picture
         save_screenshot(cell_output(page, index), f"theme-{name}-{suffix}", docs=docs)
 
 
@@ -297,16 +305,34 @@ def _browser_keys(page: Page) -> None:
     assert not page.evaluate(_FN["focused"])["inBody"]
 
 
+def _cancel_keeps_focus(page: Page, emulator: Emulator) -> None:
+    """Cancel from the keyboard while the upload server holds the upload: the focus goes to
+    Retry when the row shows it (the widget is drawn again then), never to the page body."""
+    emulator.set_faults(["upload:stall"])
+    try:
+        kernel_execute(page, "held.start()")
+        wait_until(lambda: stalls_holding(emulator) == 1, "the upload server holds the upload")
+        cancel = _widget(page, "upload-progress-cancel").get_by_role("button", name="Cancel")
+        cancel.focus()
+        page.keyboard.press("Enter")
+        upload = _widget(page, "upload-progress-cancel")
+        expect(upload).to_contain_text("cancelled", timeout=WIDGET_TIMEOUT_MS)
+        expect(upload.get_by_role("button", name="Retry")).to_be_focused()
+    finally:
+        emulator.clear_faults()
+
+
 def test_every_widget_passes_axe_contrast_and_keyboard_in_both_themes(
     page: Page, jupyter: JupyterServer, a11y_emulator: Emulator, sample_clip: Path
 ) -> None:
     _axe_installed()
     page.on("filechooser", lambda chooser: None)  # the page's choosers come to the test
-    client = a11y_emulator.client(ACCOUNT)
+    account = ACCOUNTS[jupyter.app]
+    client = a11y_emulator.client(account)
     (code,) = upload_converted(client, sample_clip)
     name = _notebook(jupyter.root_dir, sample_clip, code)
     open_notebook(page, jupyter, name)
-    point_kernel_at(page, a11y_emulator, ACCOUNT)
+    point_kernel_at(page, a11y_emulator, account)
     run_all(page)
     if jupyter.app == "lab":
         collapse_left_area(page)
@@ -326,6 +352,7 @@ def test_every_widget_passes_axe_contrast_and_keyboard_in_both_themes(
         _gallery_keys(page)
         _menu_and_video_keys(page, code)
         _browser_keys(page)
+        _cancel_keeps_focus(page, a11y_emulator)
     finally:
         print(json.dumps(report, indent=1))
         _switch_theme(page, THEMES[0])

@@ -250,9 +250,9 @@ def test_sv_upload_shows_progress_to_the_end_and_the_new_code(
     )
     assert f"<strong>{code}</strong>" in html, html[:300]
     assert 'src="data:image/jpeg;base64,' in html
-    bar = upload.locator(".progress-bar")
-    expect(bar).to_have_attribute("style", re.compile(r"width:\s*100%"))
-    expect(bar).to_have_class(re.compile(r"progress-bar-success"))
+    bar = upload.get_by_role("progressbar", name="Upload of upload-clip.mp4")
+    expect(bar).to_have_attribute("aria-valuenow", "100")
+    expect(upload.locator('.sv-progress[data-style="success"]')).to_have_count(1)
     expect(upload).to_contain_text(f"File code {code}")
     expect(upload.get_by_role("button", name="Cancel")).to_be_hidden()
     run_cell_until(page, 2, code)
