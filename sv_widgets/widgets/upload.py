@@ -27,6 +27,7 @@ from sv_widgets.uploads import (
     run_text,
     status_line,
 )
+from sv_widgets.uploads._protocol import CANCEL_BUTTON
 from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import close_descendants, set_traits
 from sv_widgets.widgets._upload_view import detail_text, upload_html
@@ -91,7 +92,7 @@ class CancelButton(anywidget.AnyWidget):
             handler()
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "cancel":
+        if isinstance(content, dict) and content.get("type") == CANCEL_BUTTON:
             self.click()
 
 
