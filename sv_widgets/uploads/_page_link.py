@@ -184,6 +184,8 @@ class PageLink:
     stop_grace
         Seconds a cancelled direct upload waits for the page to say it aborted the POST
         (or that it had already finished, so the stored file can be deleted).
+    new_secret
+        Makes each greeted page's secret (random; a test may name them).
 
     """
 
@@ -194,8 +196,10 @@ class PageLink:
         busy: Callable[[], bool] = lambda: False,
         page_timeout: float = LIMITS.page_timeout,
         stop_grace: float = LIMITS.stop_grace,
+        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(24),
     ) -> None:
         self._send = send
+        self._new_secret = new_secret
         self._busy = busy
         self.page_timeout = page_timeout
         self.stop_grace = stop_grace
@@ -221,7 +225,7 @@ class PageLink:
             if page in self._pages:
                 return None
             self._forget_quiet_pages(LIMITS.pages - 1)
-            secret = secrets.token_urlsafe(24)
+            secret = self._new_secret()
             self._pages[page] = _Page(secret, buffers, time.monotonic())
         return secret
 
@@ -422,6 +426,7 @@ class PageLink:
                 progress.finished()
                 return code
             elif kind == FromPage.FAILED:
+                live.stop_sent = True  # the page has ended it: nothing to stop
                 if fallback and content["sent"] == 0 and content["reason"] in FALLBACK_REASONS:
                     progress.state.apply(
                         transport_note=f"direct upload not possible: {content['message']}"
@@ -431,6 +436,7 @@ class PageLink:
                     f"the upload from the page failed: {content['message']}; {NOTHING_STORED}"
                 )
             else:  # stopped without being asked
+                live.stop_sent = True
                 raise BrowserUploadError(f"the page stopped the upload; {NOTHING_STORED}")
 
     def _next_event(self, live: _Live, progress: TransferProgress) -> tuple[str, Any]:
@@ -510,7 +516,7 @@ class PageLink:
         try:  # aside: a cancel ends the row at once, whatever the upload server does
             code = run_aside(client, progress, post)
         except BaseException:
-            self._stop(live, "the upload was stopped")
+            self._stop(live, "cancelled" if progress.cancelled else "the upload was stopped")
             raise
         finally:
             self._end(live)

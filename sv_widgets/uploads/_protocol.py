@@ -106,7 +106,7 @@ PAGE_TIMING: Final = {
 
 #: Why a page gave up on an upload (``failed.reason``); the first two let ``auto`` relay.
 FALLBACK_REASONS: Final = ("network", "unreachable")
-FAILURE_REASONS: Final = (*FALLBACK_REASONS, "read", "missing", "aborted", "buffers", "kernel")
+FAILURE_REASONS: Final = (*FALLBACK_REASONS, "read", "missing", "buffers")
 
 NO_BUFFERS: Final = (
     "this front end does not send binary data from the page to the kernel, so the kernel "

@@ -104,6 +104,8 @@ class PageSession:
         Called with whether the page that last said hello can relay.
     busy
         Whether a cell runs now (the kernel then reads no message from a page).
+    link
+        The link to the pages (a :class:`PageLink` sending with ``send`` by default).
     """
 
     def __init__(
@@ -117,6 +119,7 @@ class PageSession:
         changed: Callable[[], None],
         buffers_known: Callable[[bool], None],
         busy: Callable[[], bool] = lambda: False,
+        link: PageLink | None = None,
     ) -> None:
         self._client = client
         self.options = options
@@ -125,7 +128,7 @@ class PageSession:
         self._submit = submit
         self._changed = changed
         self._buffers_known = buffers_known
-        self.link = PageLink(send, busy=busy)
+        self.link = link if link is not None else PageLink(send, busy=busy)
         self.rows: list[PageRow] = []
         self._by_id: dict[str, PageRow] = {}
         self.lock = threading.RLock()  # the rows; never held while waiting on an upload
