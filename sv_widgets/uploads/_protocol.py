@@ -73,21 +73,50 @@ class Limits:
     """The kernel's limits and timings (seconds); the widget's class attributes take their
     defaults from here."""
 
-    chunk_bytes: int = 4 * MIB  # a relay's largest chunk
-    window: int = 4  # relayed chunks that may wait unacknowledged
-    name_chars: int = 255  # longest file name accepted (what common file systems allow)
-    size_max: int = 2**53 - 1  # largest size a page may declare: JavaScript's largest exact integer
-    id_chars: int = 64  # longest page, file, row or upload id
-    body_bytes: int = MIB  # the largest upload server answer a page may report
-    message_chars: int = 300  # of a page's own failure message, kept
-    text_chars: int = 65_536  # longest text field a page may send at all
-    files_per_message: int = 1_000  # files one add message may list
-    rows: int = 10_000  # rows one upload area keeps
-    pages: int = 256  # pages one upload area remembers (the oldest quiet one is forgotten)
-    ended_kept: int = 1_024  # ended upload ids remembered, so late chunks pass quietly
-    page_timeout: float = 20.0  # silence from a page after which its uploads stop
-    stop_grace: float = 5.0  # a cancelled direct upload waits this long for the page's word
-    tick: float = 1.0  # between the kernel's ticks while uploads are live
+    chunk_bytes: int = field(default=4 * MIB, metadata={"about": "a relay's largest chunk"})
+    window: int = field(
+        default=4, metadata={"about": "relayed chunks that may wait unacknowledged"}
+    )
+    name_chars: int = field(
+        default=255,
+        metadata={"about": "longest file name accepted (what common file systems allow)"},
+    )
+    size_max: int = field(
+        default=2**53 - 1,
+        metadata={"about": "largest size a page may declare: JavaScript's largest exact integer"},
+    )
+    id_chars: int = field(default=64, metadata={"about": "longest page, file, row or upload id"})
+    body_bytes: int = field(
+        default=MIB, metadata={"about": "the largest upload server answer a page may report"}
+    )
+    message_chars: int = field(
+        default=300, metadata={"about": "of a page's own failure message, kept"}
+    )
+    text_chars: int = field(
+        default=65_536, metadata={"about": "longest text field a page may send at all"}
+    )
+    files_per_message: int = field(
+        default=1_000, metadata={"about": "files one add message may list"}
+    )
+    rows: int = field(default=10_000, metadata={"about": "rows one upload area keeps"})
+    pages: int = field(
+        default=256,
+        metadata={"about": "pages one upload area remembers (the oldest quiet one is forgotten)"},
+    )
+    ended_kept: int = field(
+        default=1_024,
+        metadata={"about": "ended upload ids remembered, so late chunks pass quietly"},
+    )
+    page_timeout: float = field(
+        default=20.0, metadata={"about": "silence from a page after which its uploads stop"}
+    )
+    stop_grace: float = field(
+        default=5.0,
+        metadata={"about": "a cancelled direct upload waits this long for the page's word"},
+    )
+    tick: float = field(
+        default=1.0, metadata={"about": "between the kernel's ticks while uploads are live"}
+    )
 
 
 LIMITS: Final = Limits()
