@@ -34,7 +34,7 @@ from sv_widgets._values import is_whole_number, shown
 from sv_widgets.display import format_duration
 from sv_widgets.errors import summarize
 from sv_widgets.uploads import MODES, TERMINAL_PHASES, UploadOptions
-from sv_widgets.uploads._protocol import LIMITS, PROBE
+from sv_widgets.uploads._protocol import LIMITS
 from sv_widgets.uploads._session import PageRow, PageSession, SessionSettings
 from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import Coalescer, Runner, set_traits
@@ -43,7 +43,7 @@ from sv_widgets.widgets._upload_view import detail_text, upload_html
 if TYPE_CHECKING:
     from sv_widgets.client import Client
 
-__all__ = ["PROBE", "UploadDropzone"]
+__all__ = ["UploadDropzone"]
 
 _STATIC = Path(__file__).parent / "static"
 #: Rows a saved notebook's HTML lists (then a count of the rest).
