@@ -25,7 +25,8 @@ The messages, their fields and the limits are declared in
 session (:mod:`sv_widgets.uploads._session`) parses each one and hands the transfer messages
 here. The link also knows the pages: each greeted page's secret, whether its buffers reach
 the kernel, when it was last heard, whether it went. It remembers a bounded number of pages
-(the oldest quiet one is forgotten, and a forgotten page is a page gone).
+(the least recently heard one without a live upload is forgotten, one that never added a
+file first; a forgotten page is a page gone).
 
 A message that breaks the protocol for a live upload (a chunk out of order, larger than agreed,
 past the declared size, beyond the window, without its binary buffer; a progress or answer of
@@ -117,6 +118,7 @@ class _Page:
     buffers: bool  # whether its binary buffers reach the kernel
     heard: float
     gone: bool = False
+    files: bool = False  # whether it added a file (such a page is forgotten last)
 
 
 class _IdleClock:
@@ -230,13 +232,15 @@ class PageLink:
         return secret
 
     def _forget_quiet_pages(self, keep: int) -> None:
-        """Forget the least recently heard pages without a live upload, down to ``keep``."""
+        """Forget the least recently heard pages without a live upload, down to ``keep``:
+        first those that never added a file (a flood of hellos forgets only its own)."""
         busy = {live.file.page for live in self._live.values()}
-        for page in list(self._pages):
-            if len(self._pages) <= keep:
-                return
-            if page not in busy:
-                del self._pages[page]
+        for spare_those_with_files in (True, False):
+            for page, known in list(self._pages.items()):
+                if len(self._pages) <= keep:
+                    return
+                if page not in busy and not (spare_those_with_files and known.files):
+                    del self._pages[page]
 
     def verify(self, page: str, secret: str) -> bool:
         """Whether ``secret`` is the secret of ``page``'s welcome."""
@@ -301,6 +305,9 @@ class PageLink:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        known = self._pages.get(file.page)
+        if known is not None:
+            known.files = True
 
         def send(ticket: UploadTicket, progress: TransferProgress) -> str:
             if self.is_gone(file.page):
