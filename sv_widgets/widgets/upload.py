@@ -21,13 +21,13 @@ from traitlets import Bool, Float, Int, Unicode, dlink
 from sv_widgets.display import format_bytes, format_duration
 from sv_widgets.errors import UploadCancelled
 from sv_widgets.uploads import (
+    CANCEL_BUTTON,
     TERMINAL_PHASES,
     Upload,
     UploadOptions,
     run_text,
     status_line,
 )
-from sv_widgets.uploads._protocol import CANCEL_BUTTON
 from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._tasks import close_descendants, set_traits
 from sv_widgets.widgets._upload_view import detail_text, upload_html
