@@ -208,7 +208,7 @@ def _zone(bench: Bench, stalled: bool) -> float:
     upload.on_finish(lambda _u: ended.append(time.perf_counter()))
     bench.ready(stalled, lambda: upload.state.sent)
     start = time.perf_counter()
-    page.deliver({"type": "cancel", "row": zone.rows[0]["id"]})
+    page.deliver({"type": "cancel", "row": zone.rows[0]["id"], "page": page.page})
     upload.done(WAIT)
     page.join()
     zone.close()

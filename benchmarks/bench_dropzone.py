@@ -34,8 +34,11 @@ reset through ``/proc/PID/clear_refs`` just before the upload, read after it, mi
 DevTools Protocol's ``Performance.getMetrics``, sampled every 250 ms through the upload).
 The timed trials are not sampled: the probes would cost them time.
 
-Targets: relay >= 0.8x the bare transport's rate; direct <= 1.3x curl's time; kernel peak
-over idle < 100 MB at every size and flat (4 GiB within 16 MB of 64 MiB); JS heap < 100 MB.
+Targets: relay >= 0.95x the bare transport's rate; the direct upload's POST <= 1.1x the
+page's own bare ``XMLHttpRequest`` of the same file (both timed by the browser's Resource
+Timing); kernel peak over idle < 100 MB at every size and flat (4 GiB within 16 MB of
+64 MiB); JS heap < 100 MB. The kernel's whole transfer and curl are shown beside them: what
+the widget adds around the POST, and what the browser costs against a command-line sender.
 
 Usage::
 
@@ -85,8 +88,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 NAME = "dropzone"
-RELAY_TARGET = 0.80
-DIRECT_TARGET = 1.30
+RELAY_TARGET = 0.95
+DIRECT_TARGET = 1.10
 FAST_REPEATS = 9  # trials of the direct upload, the page's XHR and curl
 MEMORY_TARGET_MB = 100
 FLAT_SLACK_MB = 16
@@ -206,6 +209,7 @@ class Upload:
     kernel_idle: int
     heap_max: int
     code: str
+    post_seconds: float = 0.0  # the page's POST alone, by the browser's Resource Timing
 
 
 @dataclass
@@ -298,6 +302,7 @@ class Session:
         row_id = f"f{self.rows[area]}"  # the kernel numbers an area's rows f1, f2, ...
         idle = _kb(self.kernel_pid, "VmRSS")
         Path(f"/proc/{self.kernel_pid}/clear_refs").write_text("5")  # VmHWM := VmRSS now
+        self.page.evaluate(_CLEAR_TIMINGS)
         zone.locator("input[type=file]").set_input_files(str(path))
         heap = self.heap() if sample_heap else 0
         where = [zone.element_handle(), row_id]
@@ -320,7 +325,8 @@ class Session:
             raise RuntimeError(f"{area} upload failed: {phase} {error}")
         if area != "bare":
             self.codes.append(code)
-        return Upload(area, total, total / rate, max(0, peak - idle), idle, heap, code)
+        post = float(self.page.evaluate(_POST_SECONDS)) if area == "direct" else 0.0
+        return Upload(area, total, total / rate, max(0, peak - idle), idle, heap, code, post)
 
     def curl(self, path: Path) -> float:
         """``curl -F file=@PATH`` to a fresh ticket; its own transfer time."""
@@ -396,10 +402,24 @@ def _sweep(bench: Session, path: Path, chunkings: list[tuple[int, int]]) -> dict
     return rates
 
 
+# The browser's own measure of a POST to the upload server (its Resource Timing entry: from
+# the request's start to the response's end), the same for the area's upload and the bare
+# XHR. A ticket URL is the only one the page requests with a ``ref`` in its query.
+_CLEAR_TIMINGS = """() => {
+  performance.setResourceTimingBufferSize(10000);
+  performance.clearResourceTimings();
+}"""
+_POST_SECONDS = """() => {
+  const posts = performance
+    .getEntriesByType("resource")
+    .filter((e) => new URL(e.name).searchParams.has("ref"));
+  if (posts.length !== 1) throw new Error(`${posts.length} uploads timed, not one`);
+  return posts[0].duration / 1000;
+}"""
+
 _RAW_XHR = """
 async ([url]) => {
   const file = document.getElementById("sv-bench-raw").files[0];
-  const start = performance.now();
   await new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
@@ -410,7 +430,6 @@ async ([url]) => {
     form.append("file", file, file.name);
     xhr.send(form);
   });
-  return (performance.now() - start) / 1000;
 }
 """
 
@@ -426,7 +445,9 @@ def _raw_xhr(bench: Session, path: Path) -> float:
     client = bench.emu.client()
     ticket = client.initiate_upload()
     url = _ticket_url(ticket)
-    seconds = float(bench.page.evaluate(_RAW_XHR, [url]))
+    bench.page.evaluate(_CLEAR_TIMINGS)
+    bench.page.evaluate(_RAW_XHR, [url])
+    seconds = float(bench.page.evaluate(_POST_SECONDS))
     bench.codes.extend(client.iter_files())
     return seconds
 
@@ -594,14 +615,16 @@ def _timed_rows(
     smoke: bool,
 ) -> list[Row]:
     t = {name: _seconds(values) for name, values in results.items()}
+    t["post"] = [upload.post_seconds for upload in results["direct"]]
     med = {name: statistics.median(values) for name, values in t.items()}
     relay_ratio = med["bare"] / med["relay"]  # rates: bytes / seconds, same bytes
-    direct_ratio = med["direct"] / med["curl"]
+    post_ratio = med["post"] / med["xhr"]
     spread = ", ".join(f"{name} {fmt_spread(values)}" for name, values in t.items())
     chunking = f"{best[0] // MIB} MiB chunks, {best[1]} in flight"
+    name = _size_name(size)
     return [
         Row(
-            f"upload area relay {_size_name(size)}: rate vs bare transport",
+            f"upload area relay {name}: rate vs bare transport",
             f"{size / med['relay'] / 1e6:.1f} MB/s",
             f"bare {size / med['bare'] / 1e6:.1f} MB/s",
             relay_ratio,
@@ -611,25 +634,36 @@ def _timed_rows(
             f"upload, the page's XHR and curl: {len(t['direct'])}); {spread}",
         ),
         Row(
-            f"upload area direct {_size_name(size)}: time vs curl",
-            fmt_seconds(med["direct"]),
-            f"curl {fmt_seconds(med['curl'])}",
-            direct_ratio,
+            f"upload area direct {name}: its POST vs the page's own XHR",
+            fmt_seconds(med["post"]),
+            f"XHR {fmt_seconds(med['xhr'])}",
+            post_ratio,
             f"<= {DIRECT_TARGET:.2f}x",
-            None if smoke else direct_ratio <= DIRECT_TARGET,
-            "the kernel's transfer time (ticket to the page, its POST, the answer read) "
-            f"against curl's own time_total, fresh tickets, same emulator; median of "
-            f"{len(t['direct'])} interleaved trials",
+            None if smoke else post_ratio <= DIRECT_TARGET,
+            "the same page POSTing the same file to a fresh ticket with a bare "
+            "XMLHttpRequest (no widget); both timed by the browser's Resource Timing, from "
+            f"the request's start to the response's end; median of {len(t['direct'])} "
+            "interleaved trials",
         ),
         Row(
-            f"upload area direct {_size_name(size)}: vs the page's own XHR (info)",
+            f"upload area direct {name}: kernel's whole transfer vs XHR (info)",
             fmt_seconds(med["direct"]),
             f"XHR {fmt_seconds(med['xhr'])}",
             med["direct"] / med["xhr"],
+            "(the widget's part)",
+            None,
+            "the kernel's transfer time: the ticket sent to the page, its POST, the answer "
+            "read and the file confirmed with the service",
+        ),
+        Row(
+            f"upload area direct {name}: vs curl (info)",
+            fmt_seconds(med["direct"]),
+            f"curl {fmt_seconds(med['curl'])}",
+            med["direct"] / med["curl"],
             "(the browser's part)",
             None,
-            "the same page POSTing the same file with a bare XMLHttpRequest (no widget): "
-            f"the browser's own upload is {med['xhr'] / med['curl']:.2f}x curl's time",
+            f"curl's own time_total, fresh tickets, same emulator; the browser's bare XHR "
+            f"is {med['xhr'] / med['curl']:.2f}x curl's time",
         ),
         _cpu_row(size, cpu, med),
     ]
@@ -650,8 +684,9 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
         names = [
             "upload area relay: chunking sweep (info)",
             f"upload area relay {timed}: rate vs bare transport",
-            f"upload area direct {timed}: time vs curl",
-            f"upload area direct {timed}: vs the page's own XHR (info)",
+            f"upload area direct {timed}: its POST vs the page's own XHR",
+            f"upload area direct {timed}: kernel's whole transfer vs XHR (info)",
+            f"upload area direct {timed}: vs curl (info)",
             f"upload area direct {timed}: CPU to send it (info)",
             *(
                 f"upload area {area} {_size_name(size)}: kernel peak over idle"

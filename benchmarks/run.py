@@ -23,6 +23,7 @@ import datetime
 import importlib
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -230,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table here")
     p.add_argument("--repeats", type=int, help="override every benchmark's trial count")
     args = p.parse_args(argv)
+    # A terminated run unwinds like an interrupted one: every benchmark's servers, browsers
+    # and emulators are stopped by the context managers that started them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     names = args.only or list(BENCHMARKS)
     rows: list[Row] = []
     crashed = False

@@ -10,10 +10,22 @@ import { TICKET, directOrder as direct, relayOrder as relay, row, startZone } fr
 
 /** @import { DropzoneState } from "../src/dropzone/controller.js" */
 
+const SECRET = "secret1";
+
 /** @param {any} _content @param {ArrayBuffer[]} buffers */
 const noBuffers = (_content, buffers) => {
   if (buffers.length) throw new Error("this front end cannot send buffers");
 };
+
+/**
+ * The kernel welcomes the zone's page (with buffers reaching it unless said otherwise).
+ *
+ * @param {{ model: import("./fakes.js").FakeModel<DropzoneState>, ctl: { page: string } }} zone
+ * @param {boolean} [buffers]
+ */
+function welcome(zone, buffers = true) {
+  zone.model.receive({ type: "welcome", page: zone.ctl.page, secret: SECRET, buffers });
+}
 
 /**
  * A started zone, welcomed, holding one chosen file (its key is "key2"); what it sent so far
@@ -28,14 +40,25 @@ const noBuffers = (_content, buffers) => {
  */
 function zoneWithFile({ size = 10, failAt, traits, location, refuse } = {}) {
   const zone = startZone(traits, location, refuse);
-  zone.model.receive({ type: "welcome", page: zone.ctl.page, buffers: true });
+  welcome(zone);
   zone.ctl.add([fakeFile("clip.mp4", size, failAt === undefined ? {} : { failAt })]);
   zone.model.take();
   return zone;
 }
 
-/** @param {ReturnType<typeof startZone>} zone */
-const sent = (zone) => zone.model.take().map((m) => m.content);
+/**
+ * What the page sent since the last take, each message but a hello checked to carry the
+ * secret of its welcome, and shown without it.
+ *
+ * @param {ReturnType<typeof startZone>} zone
+ */
+const sent = (zone) =>
+  zone.model.take().map(({ content }) => {
+    if (content.type === "hello") return content;
+    const { secret, ...rest } = content;
+    assert.equal(secret, SECRET, `${content.type} carries the secret`);
+    return rest;
+  });
 
 /**
  * The page's `failed` message.
@@ -87,6 +110,7 @@ describe("hello", () => {
 describe("choosing files", () => {
   test("each file gets a key and is listed in one add message", () => {
     const zone = startZone();
+    welcome(zone);
     zone.model.take();
     const files = [fakeFile("a.mp4", 5), fakeFile("b.webm", 7, { type: "" })];
     zone.ctl.add(files);
@@ -106,6 +130,7 @@ describe("choosing files", () => {
 
   test("a zone that takes one file at a time adds the first only", () => {
     const zone = startZone({ multiple: false });
+    welcome(zone);
     zone.model.take();
     zone.ctl.add([fakeFile("a.mp4", 5), fakeFile("b.mp4", 5)]);
     const [add] = sent(zone);
@@ -117,6 +142,7 @@ describe("choosing files", () => {
 
   test("no files, or a page that stopped, adds nothing", () => {
     const zone = startZone();
+    welcome(zone);
     zone.model.take();
     zone.ctl.add(null);
     zone.ctl.add([]);
@@ -136,15 +162,35 @@ describe("choosing files", () => {
     assert.deepEqual([...zone.ctl.pending.keys()], ["key3"]);
   });
 
-  test("Cancel and Retry name the row; Retry names this page too", () => {
+  test("Cancel and Retry name the row and this page", () => {
     const zone = startZone();
+    welcome(zone);
     zone.model.take();
     zone.ctl.cancel(row("f4"));
     zone.ctl.retry(row("f5"));
     assert.deepEqual(sent(zone), [
-      { type: "cancel", row: "f4" },
+      { type: "cancel", row: "f4", page: "page1" },
       { type: "retry", row: "f5", page: "page1" },
     ]);
+  });
+
+  test("what the page posts before its welcome waits for the secret, then goes in order", () => {
+    const zone = startZone();
+    zone.model.take();
+    zone.ctl.add([fakeFile("a.mp4", 5)]);
+    zone.ctl.cancel(row("f1"));
+    zone.browser.beat(); // no alive before the welcome: the kernel holds nothing of this page
+    assert.deepEqual(zone.model.take(), []);
+    zone.model.receive({ type: "welcome", page: "another", secret: "other", buffers: true });
+    assert.deepEqual(zone.model.take(), []);
+    welcome(zone);
+    assert.deepEqual(
+      sent(zone).map((m) => m.type),
+      ["add", "cancel"],
+    );
+    zone.model.receive({ type: "welcome", page: zone.ctl.page, secret: "later", buffers: true });
+    zone.ctl.cancel(row("f1"));
+    assert.deepEqual(sent(zone), [{ type: "cancel", row: "f1", page: "page1" }]);
   });
 
   test("the page holds a row's file only if it chose it here", () => {
@@ -355,6 +401,7 @@ describe("relay", () => {
 describe("stop", () => {
   test("a stop for an upload this page does not run is answered, for this page only", () => {
     const zone = startZone();
+    welcome(zone);
     zone.model.take();
     zone.model.receive({ type: "stop", tid: "t3", page: "page1", reason: "x" });
     zone.model.receive({ type: "stop", tid: "t4", page: "another", reason: "x" });
@@ -373,6 +420,7 @@ describe("ticks and the heartbeat", () => {
 
   test("an idle page's heartbeat sends nothing", () => {
     const zone = startZone();
+    welcome(zone);
     zone.model.take();
     zone.browser.advance(60000);
     zone.browser.beat();

@@ -5,7 +5,9 @@
 //   {"kernel": MESSAGE, "buffers": [HEX]}  the kernel sends MESSAGE to the page
 //   {"page": MESSAGE, "buffers": [HEX]}    the page must send exactly MESSAGE next
 //   {"traits": {...}}                      the kernel changes synced traits (rows, ...)
-// The kernel's end can replay these three and ignore the rest, which only the page sees:
+// The kernel's end (tests/uploads/test_transcripts.py) replays these three and ignores the
+// rest, which only the page sees (a transcript of the page alone says why in
+// "kernel_replay"):
 //   {"person": "choose", "files": [{name, size, type?, failAt?}]}, {"person": "cancel" |
 //   "retry", "row": ID}, {"browser": "progress", "loaded", "total"}, {"browser": "answer",
 //   "status", "body"}, {"browser": "error" | "pagehide" | "heartbeat"}, {"browser":
@@ -27,6 +29,7 @@ import { FakeModel, fakeBrowser, fakeFile, hex, settle } from "./fakes.js";
 /**
  * @typedef {object} Transcript
  * @property {string} about what the conversation shows
+ * @property {string} [kernel_replay] why the kernel does not replay it (the page alone)
  * @property {Partial<DropzoneState>} [traits] the zone's traits at the start
  * @property {{ hostname: string, protocol: string }} [location] the page's
  * @property {Array<Record<string, any>>} steps

@@ -27,7 +27,6 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
-from sv_widgets.uploads._browser import MODES, PageLink
 from sv_widgets.uploads._job import (
     RateMeter,
     Transfer,
@@ -37,6 +36,8 @@ from sv_widgets.uploads._job import (
 )
 from sv_widgets.uploads._options import UploadOptions
 from sv_widgets.uploads._page import BrowserFile, BrowserUploadError, clean_file_name
+from sv_widgets.uploads._page_link import MODES, PageLink
+from sv_widgets.uploads._protocol import CANCEL_BUTTON
 from sv_widgets.uploads._relay import RelayStream
 from sv_widgets.uploads._state import TERMINAL_PHASES, UploadState
 from sv_widgets.uploads._text import TextProgress, status_line
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from sv_widgets.client import Client
 
 __all__ = [
+    "CANCEL_BUTTON",
     "MODES",
     "TERMINAL_PHASES",
     "BrowserFile",

@@ -263,6 +263,21 @@ def delete_after_cancel(client: Client, state: UploadState, code: str) -> None:
         )
 
 
+def _without_frames(exc: BaseException) -> BaseException:
+    """``exc`` with its traceback (and those of its causes) dropped: a kept error must not
+    keep alive the frames it was raised through, nor what they held (a relay's chunks)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        link = todo.pop()
+        if link is None or id(link) in seen:
+            continue
+        seen.add(id(link))
+        link.__traceback__ = None
+        todo += [link.__cause__, link.__context__]
+    return exc
+
+
 class UploadJob:
     """One run of the upload pipeline. Create a new one for each attempt (Retry).
 
@@ -407,7 +422,7 @@ class UploadJob:
         if self.cancelled:  # the abort surfaced as a transport error: it is still a cancel
             self.state.apply(phase="cancelled", state=self._cancelled_state())
             return
-        self.exception = exc
+        self.exception = _without_frames(exc)
         self.state.apply(
             phase="failed",
             error=summarize(exc),

@@ -22,13 +22,13 @@ ValueError: the file is empty: there is nothing to upload
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from sv_widgets._values import is_whole_number, shown
 from sv_widgets.errors import InvalidResponse, SpareVideosError, error_from_response
 from sv_widgets.signing import redact
+from sv_widgets.uploads._protocol import LIMITS, check_id
 from sv_widgets.wire import is_file_code
 
 __all__ = [
@@ -43,10 +43,9 @@ __all__ = [
 ]
 
 #: Longest file name accepted, in characters (what common file systems allow).
-MAX_NAME_CHARS = 255
+MAX_NAME_CHARS: int = LIMITS.name_chars
 #: Largest size a page may declare: JavaScript's largest exact integer.
-MAX_SIZE = 2**53 - 1
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_SIZE: int = LIMITS.size_max
 #: Characters a person cannot see that change how a name reads (bidi overrides, zero-width).
 _INVISIBLE = frozenset({"Cf"})
 _SNIPPET = 200
@@ -77,13 +76,6 @@ class BrowserFile:
     key: str
     name: str
     size: int
-
-
-def check_id(value: object, what: str) -> str:
-    """An id the page chose (letters, digits, ``-`` and ``_``, at most 64), or ``ValueError``."""
-    if isinstance(value, str) and _ID.fullmatch(value):
-        return value
-    raise ValueError(f"{what} {shown(value)} is not an id")
 
 
 def check_size(value: object) -> int:

@@ -126,6 +126,16 @@ class RelayStream:
             if self._failure is None:
                 self._failure = error
 
+    def release(self) -> None:
+        """Let go of every chunk still held (the upload ended): none outlives its upload."""
+        with self._lock:
+            self._current = None
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    return
+
     @property
     def failure(self) -> BaseException | None:
         """The error the stream was failed with, if any."""

@@ -3,7 +3,7 @@ computer to the service.
 
 On Binder, JupyterHub, Colab or any remote kernel the video a person wants to upload is on
 their laptop, out of the kernel's reach. This widget's front end (the page) holds the chosen
-files and sends each one's bytes the way the kernel asks (:mod:`sv_widgets.uploads._browser`):
+files and sends each one's bytes the way the kernel asks (:mod:`sv_widgets.uploads._session`):
 directly to the upload server, or relayed through the widget's own channel in acknowledged
 chunks that the kernel streams into the upload request, so that neither side ever holds a file
 whole and nothing is written to disk.
@@ -13,7 +13,9 @@ Each chosen file is a row, and each row is an :class:`~sv_widgets.uploads.Upload
 ``UploadProgress`` (initiate, transfer, convert, wait, thumbnail), with Cancel and Retry.
 What the page says about a file (its name, its size) is checked before anything is sent; the
 upload ticket reaches the page only in a custom message, never in a synced trait, so it is
-never saved in a notebook.
+never saved in a notebook. The widget keeps only its traits and its view: every message of
+the page protocol is the session's (:class:`~sv_widgets.uploads._session.PageSession`), and
+the page sets no trait (a state update from the front end is refused).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import html
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,18 +32,10 @@ from traitlets import Bool, Dict, List, TraitError, Unicode, validate
 
 from sv_widgets._values import is_whole_number, shown
 from sv_widgets.display import format_duration
-from sv_widgets.errors import FileserverError, summarize
-from sv_widgets.uploads import (
-    MODES,
-    TERMINAL_PHASES,
-    BrowserFile,
-    PageLink,
-    Upload,
-    UploadOptions,
-    UploadState,
-    clean_file_name,
-)
-from sv_widgets.uploads._page import check_id, check_size
+from sv_widgets.errors import summarize
+from sv_widgets.uploads import MODES, TERMINAL_PHASES, UploadOptions
+from sv_widgets.uploads._protocol import LIMITS
+from sv_widgets.uploads._session import PageRow, PageSession, SessionSettings
 from sv_widgets.widgets._static import StaticHTML
 from sv_widgets.widgets._styles import stylesheet
 from sv_widgets.widgets._tasks import Coalescer, Runner, set_traits
@@ -54,17 +47,9 @@ if TYPE_CHECKING:
 __all__ = ["UploadDropzone"]
 
 _STATIC = Path(__file__).parent / "static"
-MIB = 1024 * 1024
-#: Rows one upload area keeps, and files one message from the page may add.
-MAX_ROWS = 10_000
-MAX_FILES_PER_MESSAGE = 1_000
-#: What a page's hello carries as its one binary buffer: it proves buffers reach the kernel.
-PROBE = b"svz!"
-_NAME_SHOWN = 80
 #: Rows a saved notebook's HTML lists (then a count of the rest).
 _STATIC_ROWS = 200
-#: The API's code for a file the service could not process (a conversion refused).
-FILESERVER_ERROR = FileserverError.default_code
+STATE_REFUSED = "refused a change of the upload area's state from the page: the page sets no trait"
 
 
 class _Cells:
@@ -95,27 +80,6 @@ class _Cells:
 
 
 CELLS = _Cells()
-
-
-@dataclass
-class _Row:
-    """One chosen file: who holds it, how it travels, and its upload."""
-
-    id: str
-    key: str
-    page: str
-    mode: str
-    state: UploadState
-    upload: Upload | None = None  # None: refused before anything was sent
-    queued: bool = False
-    generation: int = 0  # bumped by each (re)scheduling: a stale queued task does nothing
-
-
-def _refused_name(raw: object) -> str:
-    """The name a refused row shows for what the page sent as a file's name."""
-    if not isinstance(raw, str) or not raw:
-        return "(no name)"
-    return shown(raw, _NAME_SHOWN, quote=False)
 
 
 class UploadDropzone(StaticHTML, anywidget.AnyWidget):
@@ -180,8 +144,8 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
     files = List(Dict())
     codes = List(Unicode())
 
-    relay_chunk_size: int = 4 * MIB
-    relay_window: int = 4
+    relay_chunk_size: int = LIMITS.chunk_bytes
+    relay_window: int = LIMITS.window
 
     def __init__(
         self,
@@ -208,12 +172,25 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
         )
         self._client = client
         self.options = options
-        self._rows: list[_Row] = []
-        self._by_id: dict[str, _Row] = {}
-        self._lock = threading.RLock()  # the rows; never held while waiting on an upload
         self._changed = threading.Condition()  # notified on every change of any row
         self._runner = Runner(parallel, "sv-dropzone", on_error=self._task_failed)
-        self._link = PageLink(self._send_to_page, busy=lambda: CELLS.running)
+        self._session = PageSession(
+            client,
+            options,
+            self._send_to_page,
+            SessionSettings(
+                transport=lambda: self.transport,
+                chunk=lambda: self.relay_chunk_size,
+                window=lambda: self.relay_window,
+            ),
+            submit=self._runner.submit,
+            changed=self._on_change,
+            buffers_known=lambda ok: set_traits(self, relay="ready" if ok else "unavailable"),
+            busy=lambda: CELLS.running,
+        )
+        self._link = self._session.link
+        self._lock = self._session.lock
+        self._rows = self._session.rows
         self._publish = Coalescer(0.2, self._flush)
         self._shown_in: int | None = None
         CELLS.watch()
@@ -239,12 +216,12 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
 
     def cancel(self, index: int) -> None:
         """Cancel the upload of the ``index``-th file chosen (see :attr:`files`)."""
-        self._cancel_row(self._rows[index])
+        self._session.cancel_row(self._rows[index])
 
     def retry(self, index: int) -> None:
         """Upload the ``index``-th file again, after a failure or a cancel (its page must
         still hold it)."""
-        self._retry_row(self._rows[index], None)
+        self._session.retry_row(self._rows[index], None)
 
     def wait(self, timeout: float | None = None) -> list[str]:
         """Block until every file chosen so far has finished; return :attr:`codes`.
@@ -270,10 +247,8 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
 
     def close(self) -> None:
         """Cancel running uploads, stop background work and close the widget."""
-        if hasattr(self, "_link"):  # not when the constructor failed half way
-            for row in list(self._rows):
-                self._cancel_row(row)
-            self._link.close()
+        if hasattr(self, "_session"):  # not when the constructor failed half way
+            self._session.close()
             self._runner.shutdown()
         super().close()
 
@@ -321,142 +296,28 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
 
     def _on_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
         try:
-            notice = self._dispatch(content, list(buffers or []))
-        except Exception as exc:  # whatever a page sends, the kernel carries on
+            notice = self._session.receive(content, list(buffers or []))
+        except Exception as exc:  # a bug of ours: say so and carry on serving the page
             notice = f"could not handle a message from the page: {summarize(exc)}"
         if notice:
             set_traits(self, notice=notice)
 
-    def _dispatch(self, content: Any, buffers: list[Any]) -> str | None:
-        if not isinstance(content, dict):
-            return "refused a message from the page: not a JSON object"
-        kind = content.get("type")
-        if kind == "hello":
-            return self._hello(content, buffers)
-        if kind == "add":
-            return self._add(content)
-        if kind in ("cancel", "retry"):
-            return self._row_action(kind, content)
-        return self._link.handle(content, buffers)
-
-    def _hello(self, content: dict[str, Any], buffers: list[Any]) -> str | None:
-        try:
-            page = check_id(content.get("page"), "page")
-        except ValueError as e:
-            return f"refused a message from the page: {e}"
-        self._link.page_seen(page)
-        probe = memoryview(buffers[0]) if len(buffers) == 1 else memoryview(b"")
-        ok = probe.nbytes == len(PROBE) and probe.tobytes() == PROBE
-        self._link.buffers_reach_kernel(page, ok)
-        set_traits(self, relay="ready" if ok else "unavailable")
-        self.send({"type": "welcome", "page": page, "buffers": ok})
-        return None
-
-    def _add(self, content: dict[str, Any]) -> str | None:
-        try:
-            page = check_id(content.get("page"), "page")
-        except ValueError as e:
-            return f"refused files from the page: {e}"
-        entries = content.get("files")
-        if not isinstance(entries, list) or not entries:
-            return "refused an add message without files"
-        if len(entries) > MAX_FILES_PER_MESSAGE:
-            return f"refused {len(entries):,} files at once (at most {MAX_FILES_PER_MESSAGE:,})"
-        with self._lock:
-            room = MAX_ROWS - len(self._rows)
-            for entry in entries[:room]:
-                self._add_one(page, entry if isinstance(entry, dict) else {})
-        self._publish.mark()
-        if len(entries) > room:
-            return f"refused {len(entries) - room:,} files: an upload area keeps {MAX_ROWS:,}"
-        return None
-
-    def _add_one(self, page: str, entry: dict[str, Any]) -> None:
-        row_id = f"f{len(self._rows) + 1}"
-        try:
-            key = check_id(entry.get("key"), "the file id")
-            name = clean_file_name(entry.get("name"))
-            size = check_size(entry.get("size"))
-        except ValueError as e:
-            declared = entry.get("size")
-            known = declared if is_whole_number(declared) else 0
-            state = UploadState(name=_refused_name(entry.get("name")), total=max(0, known))
-            state.apply(phase="failed", error=f"refused: {e}", state="failed: nothing was sent")
-            # Keyed as the page keyed it (when that key is sound), so that the page can match
-            # the refusal to the file it is waiting on and stop waiting.
-            self._register(_Row(row_id, _key_or_blank(entry), page, self.transport, state))
-            return
-        file = BrowserFile(page, key, name, size)
-        row = _Row(row_id, key, page, self.transport, UploadState(name=name, total=size))
-        transfer = self._link.transfer(
-            self._client, file, row.mode, chunk=self.relay_chunk_size, window=self.relay_window
-        )
-        row.upload = Upload(
-            self._client, file, self.options, transfer=transfer, name=name, size=size
-        )
-        row.state = row.upload.state
-        self._register(row)
-        self._schedule(row)
-
-    def _register(self, row: _Row) -> None:
-        self._rows.append(row)
-        self._by_id[row.id] = row
-        row.state.observe(lambda _c: self._on_change(), names="revision")
-
-    def _row_action(self, kind: str, content: dict[str, Any]) -> str | None:
-        row_id = content.get("row")
-        row = self._by_id.get(row_id) if isinstance(row_id, str) else None
-        if row is None:
-            return f"refused a {kind} for an unknown file {shown(content.get('row'))}"
-        if kind == "cancel":
-            self._cancel_row(row)
-            return None
-        try:
-            page = check_id(content.get("page"), "page")
-        except ValueError as e:
-            return f"refused a retry: {e}"
-        self._retry_row(row, page)
-        return None
-
-    # -- rows ---------------------------------------------------------------------------
-    def _schedule(self, row: _Row) -> None:
-        with self._lock:
-            row.queued = True
-            row.generation += 1
-            generation = row.generation
-        self._runner.submit(self._run_row, row, generation)
-
-    def _run_row(self, row: _Row, generation: int) -> None:
-        # Under the lock, so that a cancel sees the row either queued or started. Starting
-        # takes no lock a running upload holds, so this cannot deadlock with its updates.
-        with self._lock:
-            if generation != row.generation or not row.queued or row.upload is None:
-                return  # cancelled (or retried) while it waited
-            row.queued = False
-            row.upload.start()
-        row.upload.done(None)
-
-    def _cancel_row(self, row: _Row) -> None:
-        with self._lock:
-            was_queued, row.queued = row.queued, False
-        if was_queued:  # not started: nothing was sent
-            row.state.apply(phase="cancelled", state="cancelled: nothing was stored")
-        elif row.upload is not None:
-            row.upload.cancel()
-
-    def _retry_row(self, row: _Row, page: str | None) -> None:
-        with self._lock:
-            if row.queued or not _can_retry(row, row.state.phase):
-                return
-            holder = (page is None or page == row.page) and not self._link.is_gone(row.page)
-        if not holder:
-            row.state.apply(
-                state="cannot retry: this page does not hold the file (it was chosen before "
-                "a reload or in another tab); choose it again"
-            )
-            return
-        row.state.apply(phase="idle", progress=0.0, error="", error_code=None, state="queued")
-        self._schedule(row)
+    def _handle_msg(self, msg: dict[str, Any]) -> None:
+        """The comm's messages from the front end: custom messages go to the session, a state
+        request is answered, and a state update is refused. The front end never sets a trait
+        of this widget, so a page that tries is not the upload area's page: nothing changes,
+        and no traceback is published."""
+        content = msg.get("content") if isinstance(msg, dict) else None
+        data = content.get("data") if isinstance(content, dict) else None
+        method = data.get("method") if isinstance(data, dict) else None
+        if isinstance(data, dict) and method == "custom" and "content" in data:
+            self._handle_custom_msg(data["content"], list(msg.get("buffers") or []))
+        elif method == "request_state":
+            self.send_state()
+        elif method == "update":
+            set_traits(self, notice=STATE_REFUSED)
+        else:
+            set_traits(self, notice=f"refused a comm message of method {shown(method)}")
 
     def _task_failed(self, exc: BaseException) -> None:
         set_traits(self, notice=f"an upload task failed unexpectedly: {summarize(exc)}")
@@ -479,7 +340,7 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
             set_traits(self, **traits)
         self._settle_static()
 
-    def _view(self, row: _Row) -> dict[str, Any]:
+    def _view(self, row: PageRow) -> dict[str, Any]:
         state = row.state
         info = state.info
         phase = "queued" if row.queued or state.phase == "idle" else state.phase
@@ -500,27 +361,11 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
             "file_code": state.file_code,
             "duration": format_duration(info.playtime) if info is not None else "",
             "can_cancel": phase not in TERMINAL_PHASES,
-            "can_retry": _can_retry(row, phase),
+            "can_retry": row.can_retry(phase),
         }
 
 
 _FILE_KEYS = ("name", "size", "phase", "progress", "file_code", "error")
-
-
-def _key_or_blank(entry: dict[str, Any]) -> str:
-    try:
-        return check_id(entry.get("key"), "the file id")
-    except ValueError:
-        return ""
-
-
-def _can_retry(row: _Row, phase: str) -> bool:
-    """Whether Retry can help. Not for a file the service stored and then refused to convert
-    (not a video, damaged): the page would send the same bytes, to the same end."""
-    if row.upload is None or phase not in ("failed", "cancelled"):
-        return False
-    state = row.state
-    return not (phase == "failed" and state.file_code and state.error_code == FILESERVER_ERROR)
 
 
 def _serving_notebook() -> bool:

@@ -21,6 +21,7 @@ from traitlets import Bool, Float, Int, Unicode, dlink
 from sv_widgets.display import format_bytes, format_duration
 from sv_widgets.errors import UploadCancelled
 from sv_widgets.uploads import (
+    CANCEL_BUTTON,
     TERMINAL_PHASES,
     Upload,
     UploadOptions,
@@ -94,7 +95,7 @@ class CancelButton(anywidget.AnyWidget):
             handler()
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "cancel":
+        if isinstance(content, dict) and content.get("type") == CANCEL_BUTTON:
             self.click()
 
 

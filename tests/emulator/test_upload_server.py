@@ -93,12 +93,18 @@ def test_ticket_is_tied_to_its_ref(api: EmulatorAPI) -> None:
     assert out["error"] == 10000
 
 
-def test_upload_ticket_expires(api: EmulatorAPI, signed: Any, emulator: Emulator) -> None:
-    token = signed("upload", "initiate", expires_in=1)
+def test_upload_ticket_expires(
+    api: EmulatorAPI, signed: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ticket outlives nothing of its token: once the token's time is up, the upload is
+    refused. The service's clock is moved on rather than waited for, so a busy machine
+    cannot make the token expire before the initiation (or not by the upload)."""
+    token = signed("upload", "initiate", expires_in=30)
     t = requests.get(
         f"{emulator.api_url}/upload/initiate", params={"token": token}, timeout=10
     ).json()
-    time.sleep(2.1)
+    service = emulator._running_service()
+    monkeypatch.setattr(service, "clock", lambda: time.time() + 120)
     out = _post(t, params={"ref": t["ref"], "token": t["token"]}, files={"file": ("a", b"1")})
     assert out["error"] == 401
     assert "expired" in out["message"]

@@ -5,7 +5,9 @@
 ipywidgets would deliver a page's custom message (content plus binary buffers). Relays send
 ``File.slice``-like chunks within the window the kernel acknowledges; direct uploads POST the
 bytes to the ticket URL with ``requests`` (as the page's XHR does), reporting progress and the
-server's answer. Tests drive it and also hand-craft hostile messages with :meth:`deliver`.
+server's answer. Tests drive it and also hand-craft hostile messages with :meth:`deliver`,
+which adds the secret of the page's welcome to every message after the hello (as the page
+does) unless the message names a ``secret`` of its own.
 
 Nothing here sleeps to synchronise: every wait is on a condition, bounded by a timeout.
 """
@@ -19,8 +21,8 @@ from typing import Any
 
 import requests
 
+from sv_widgets.uploads._protocol import PROBE
 from sv_widgets.widgets import UploadDropzone
-from sv_widgets.widgets.dropzone import PROBE
 
 WAIT = 60.0
 
@@ -52,6 +54,7 @@ class FakePage:
         self.page = page
         self.direct = direct
         self.files: dict[str, PageFile] = {}
+        self.secret = ""
         self.received: list[dict[str, Any]] = []
         self.acked: dict[str, int] = {}
         self.stopped: set[str] = set()
@@ -65,6 +68,8 @@ class FakePage:
     # -- the page -> the kernel ---------------------------------------------------------
     def deliver(self, content: dict[str, Any], buffers: list[Any] | None = None) -> None:
         """Hand the kernel one message, as ipywidgets delivers a page's custom message."""
+        if isinstance(content, dict) and content.get("type") != "hello":
+            content = {"secret": self.secret, **content}
         self.zone._on_msg(self.zone, content, buffers or [])
 
     def hello(self, *, buffers: bool = True) -> None:
@@ -107,6 +112,8 @@ class FakePage:
                 self.acked[content["tid"]] = content["offset"]
             elif kind == "stop":
                 self.stopped.add(content["tid"])
+            elif kind == "welcome" and content.get("page") == self.page:
+                self.secret = content["secret"]
             self._cv.notify_all()
         if content.get("page") != self.page:
             return

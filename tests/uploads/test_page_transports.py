@@ -29,6 +29,7 @@ from sv_widgets.uploads import (
     clean_file_name,
 )
 from sv_widgets.uploads._page import parse_upload_reply
+from sv_widgets.uploads._protocol import parse
 
 
 def test_doctests() -> None:
@@ -184,9 +185,11 @@ def test_the_relay_streams_one_multipart_post_with_the_cleaned_name(recorder: st
             with changed:  # at most `window` chunks unacknowledged
                 assert changed.wait_for(lambda at=offset: at - acked[0] < chunk * window, 30)
             piece = data[offset : offset + chunk]
-            link.handle({"type": "chunk", "tid": relay["tid"], "offset": offset}, [piece])
+            content = {"type": "chunk", "tid": relay["tid"], "offset": offset, "secret": secret}
+            link.handle(parse(content, [piece]))
 
     link = PageLink(page)
+    secret = link.greet("page1", True)
     file = BrowserFile("page1", "k1", clean_file_name(" my\u202eclip.mp4 "), len(data))
     client = Client("pk", "sk")
     state = UploadState(name=file.name, total=file.size)

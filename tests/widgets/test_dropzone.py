@@ -237,7 +237,7 @@ def test_cancel_midway_relay_stops_the_page_and_stores_nothing_then_retry_works(
     page = open_page(client, zones, transport="relay")
     _tid, gate = hold_relay(page, 5000)
     row_id = page.zone.rows[0]["id"] if page.zone.rows else "f1"
-    page.deliver({"type": "cancel", "row": row_id})  # the row's Cancel button
+    page.deliver({"type": "cancel", "row": row_id, "page": page.page})  # the row's Cancel button
     assert page.zone.wait(WAIT) == []
     (entry,) = page.zone.files
     assert entry["phase"] == "cancelled"
@@ -286,7 +286,7 @@ def test_cancel_ends_a_relay_the_upload_server_holds_back(
     tid = page.messages("relay")[0]["tid"]
     wait_until(lambda: stalls_holding(emu) == 1, "the upload server holds the POST")
     page.wait_for(lambda: page.acked.get(tid, 0) >= 2 * 1024 * 1024, "the body moving")
-    page.deliver({"type": "cancel", "row": page.zone.rows[0]["id"]})
+    page.deliver({"type": "cancel", "row": page.zone.rows[0]["id"], "page": page.page})
     wait_phase(page.zone, 0, "cancelled")
     assert stalls_holding(emu) == 1  # ended while the server still holds the request
     assert page.zone._rows[0].state.state == "cancelled: nothing was stored"
@@ -670,12 +670,32 @@ def test_a_direct_answer_that_is_not_the_services_is_refused(
     ("content", "notice"),
     [
         ({"type": "chunk", "tid": "t999", "offset": 0}, "refused a chunk message for an unknown"),
-        ({"type": "progress", "tid": 7, "sent": 0}, "refused a progress message for an unknown"),
-        ({"type": "launch"}, "refused a message of unknown type 'launch'"),
-        ({"type": "cancel", "row": "f99"}, "refused a cancel for an unknown file 'f99'"),
-        ({"type": "add", "page": "p/1", "files": []}, "refused files from the page: page 'p/1'"),
-        ({"type": "add", "page": "page1", "files": "x"}, "refused an add message without files"),
-        ({"type": "alive", "page": None}, "refused a message from the page: page None"),
+        (
+            {"type": "progress", "tid": 7, "sent": 0},
+            "refused a progress message from the page: the upload id 7 is not an id",
+        ),
+        ({"type": "launch"}, "refused a message from the page: its type 'launch' is not one"),
+        ({"type": ["add"]}, "refused a message from the page: its type ['add'] is not one"),
+        ({"type": {"x": 1}}, "refused a message from the page: its type {'x': 1} is not one"),
+        (
+            {"type": "cancel", "row": "f99", "page": "page1"},
+            "refused a cancel for an unknown file 'f99'",
+        ),
+        ({"type": "add", "page": "p/1", "files": []}, "refused an add message from the page: page"),
+        (
+            {"type": "add", "page": "page1", "files": "x"},
+            "refused an add message from the page: the files 'x' are not a list of files",
+        ),
+        ({"type": "alive", "page": None}, "refused an alive message from the page: page None"),
+        ({"type": "alive"}, "refused an alive message from the page: its field 'page' is missing"),
+        (
+            {"type": "bye", "page": "page1", "secret": "forged"},
+            "refused a bye message: it does not carry the secret of page 'page1'",
+        ),
+        (
+            {"type": "bye", "page": "page2", "secret": "forged"},
+            "refused a bye message: page 'page2' did not say hello to this upload area",
+        ),
         ("not an object", "refused a message from the page: not a JSON object"),
     ],
 )
@@ -695,7 +715,9 @@ def test_too_many_files_at_once_are_refused(
     page = open_page(client, zones)
     files = [{"key": f"k{i}", "name": "a.mp4", "size": 1} for i in range(1001)]
     page.deliver({"type": "add", "page": page.page, "files": files})
-    assert page.zone.notice == "refused 1,001 files at once (at most 1,000)"
+    assert page.zone.notice == (
+        "refused an add message from the page: 1,001 files at once (at most 1,000)"
+    )
     assert page.zone.files == []
 
 
@@ -720,7 +742,8 @@ def test_a_front_end_without_binary_buffers_gets_a_clear_message(
     page = FakePage(zone)
     page.hello(buffers=False)
     assert zone.relay == "unavailable"
-    assert page.messages("welcome") == [{"type": "welcome", "page": "page1", "buffers": False}]
+    (welcome,) = page.messages("welcome")
+    assert (welcome["page"], welcome["buffers"]) == ("page1", False)
     page.add("clip.mp4", DATA)
     assert zone.wait(WAIT) == []
     assert zone.files[0]["error"].startswith(
@@ -748,7 +771,10 @@ def test_hello_with_buffers_makes_the_relay_ready(
 ) -> None:
     page = open_page(client, zones)
     assert page.zone.relay == "ready"
-    assert page.messages("welcome") == [{"type": "welcome", "page": "page1", "buffers": True}]
+    (welcome,) = page.messages("welcome")
+    assert (welcome["page"], welcome["buffers"]) == ("page1", True)
+    assert welcome["secret"] == page.secret
+    assert page.secret not in json.dumps(page.zone.get_state(), default=lambda b: "<bytes>")
 
 
 def test_transport_must_be_known(client: Client) -> None:

@@ -7,7 +7,7 @@
 //     `window` waiting for the kernel's acknowledgement.
 // Views (view.js) draw what the controller holds and call add, cancel and retry.
 
-import { KERNEL, LIMITS, PROBE, TIMING, toKernel } from "./protocol.js";
+import { KERNEL, LIMITS, PAGE, PROBE, TIMING, toKernel } from "./protocol.js";
 import { startDirect } from "./direct.js";
 import { startRelay } from "./relay.js";
 import { listen } from "../common/model.js";
@@ -79,6 +79,8 @@ import { listen } from "../common/model.js";
 /**
  * @typedef {object} Controller
  * @property {string} page this page's id in the protocol
+ * @property {string} secret the secret of this page's welcome ("" until it comes)
+ * @property {Array<[Message, ArrayBuffer[] | undefined]>} waiting posted before the welcome
  * @property {PageEnv} env
  * @property {Map<string, PageFile>} files key -> file chosen in this page
  * @property {Map<string, {name: string, size: number, since: number}>} pending sent, no row yet
@@ -118,7 +120,11 @@ const ON_KERNEL = new Map([
   [
     KERNEL.WELCOME,
     (ctl, msg, mine) => {
-      if (mine) ctl.buffersReach = Boolean(msg.buffers);
+      if (!mine) return;
+      ctl.buffersReach = Boolean(msg.buffers);
+      if (ctl.secret || typeof msg.secret !== "string" || !msg.secret) return;
+      ctl.secret = msg.secret; // the one welcome of this page: a later one changes nothing
+      for (const [content, buffers] of ctl.waiting.splice(0)) ctl.post(content, buffers);
     },
   ],
   [
@@ -246,6 +252,8 @@ function newController(model, env) {
   /** @type {Controller} */
   const ctl = {
     page: env.randomId(),
+    secret: "",
+    waiting: [],
     env,
     files: new Map(),
     pending: new Map(),
@@ -257,7 +265,7 @@ function newController(model, env) {
     lost: "",
     buffersReach: null,
     add: (list) => addFiles(ctl, model, list),
-    cancel: (row) => void ctl.post(toKernel.cancel(row.id)),
+    cancel: (row) => void ctl.post(toKernel.cancel(row.id, ctl.page)),
     retry: (row) => void ctl.post(toKernel.retry(row.id, ctl.page)),
     holds: (row) => row.page === ctl.page && ctl.files.has(row.key),
     transferOf(row) {
@@ -267,8 +275,16 @@ function newController(model, env) {
     buffers: () => ctl.buffersReach,
     post(content, buffers) {
       if (ctl.lost) return false;
+      const greeting = content.type === PAGE.HELLO;
+      if (!greeting && !ctl.secret) {
+        // Before the welcome the kernel knows no file of this page: nothing to keep alive or
+        // to say goodbye to; the rest goes once the welcome names this page's secret.
+        if (content.type === PAGE.ALIVE || content.type === PAGE.BYE) return false;
+        ctl.waiting.push([content, buffers]);
+        return true;
+      }
       try {
-        model.send(content, undefined, buffers);
+        model.send(greeting ? content : { ...content, secret: ctl.secret }, undefined, buffers);
         return true;
       } catch {
         return false;

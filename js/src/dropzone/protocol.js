@@ -1,8 +1,8 @@
 // The upload area's page protocol, as this page speaks it: every message type both ways, the
 // fields each carries, the reasons a page gives up, and the limits and timings it keeps. The
-// controller spells no message type or field anywhere else, so this module is the one place
-// to check (or generate) against the kernel's declaration in Python. The kernel's end is
-// sv_widgets/uploads/_browser.py (its docstring has the table).
+// controller spells no message type or field anywhere else. The declaration is the kernel's,
+// in sv_widgets/uploads/_protocol.py (docs/wire-contract.md is written from it), and
+// tests/uploads/test_protocol_front_end.py holds this module to it, both ways.
 
 /** Messages the kernel sends to the page. */
 export const KERNEL = Object.freeze({
@@ -31,11 +31,12 @@ export const PAGE = Object.freeze({
 
 /**
  * The fields of each message besides `type`, by sender: the page reads only these of the
- * kernel's, and sends exactly these of its own.
+ * kernel's, and sends exactly these of its own. Every page message after the hello carries
+ * the `secret` of this page's welcome, which the controller adds as it posts.
  */
 export const FIELDS = Object.freeze({
   kernel: Object.freeze({
-    [KERNEL.WELCOME]: ["page", "buffers"],
+    [KERNEL.WELCOME]: ["page", "secret", "buffers"],
     [KERNEL.DIRECT]: ["tid", "page", "key", "url", "name", "size", "fallback"],
     [KERNEL.RELAY]: ["tid", "page", "key", "name", "size", "chunk", "window"],
     [KERNEL.ACK]: ["tid", "offset"],
@@ -44,16 +45,16 @@ export const FIELDS = Object.freeze({
   }),
   page: Object.freeze({
     [PAGE.HELLO]: ["page"],
-    [PAGE.ADD]: ["page", "files"],
-    [PAGE.CANCEL]: ["row"],
-    [PAGE.RETRY]: ["row", "page"],
-    [PAGE.CHUNK]: ["tid", "offset"],
-    [PAGE.PROGRESS]: ["tid", "sent"],
-    [PAGE.RESULT]: ["tid", "status", "body"],
-    [PAGE.FAILED]: ["tid", "sent", "reason", "message"],
-    [PAGE.STOPPED]: ["tid"],
-    [PAGE.ALIVE]: ["page"],
-    [PAGE.BYE]: ["page"],
+    [PAGE.ADD]: ["page", "secret", "files"],
+    [PAGE.CANCEL]: ["row", "page", "secret"],
+    [PAGE.RETRY]: ["row", "page", "secret"],
+    [PAGE.CHUNK]: ["tid", "secret", "offset"],
+    [PAGE.PROGRESS]: ["tid", "secret", "sent"],
+    [PAGE.RESULT]: ["tid", "secret", "status", "body"],
+    [PAGE.FAILED]: ["tid", "secret", "sent", "reason", "message"],
+    [PAGE.STOPPED]: ["tid", "secret"],
+    [PAGE.ALIVE]: ["page", "secret"],
+    [PAGE.BYE]: ["page", "secret"],
   }),
 });
 
@@ -98,15 +99,15 @@ export const TIMING = Object.freeze({
  * @typedef {{ type: string, [field: string]: unknown }} Message
  */
 
-// -- the page's messages, built in one place ---------------------------------------------
+// -- the page's messages, built in one place (the controller adds the secret) -------------
 
 export const toKernel = Object.freeze({
   /** @param {string} page */
   hello: (page) => ({ type: PAGE.HELLO, page }),
   /** @param {string} page @param {FileEntry[]} files */
   add: (page, files) => ({ type: PAGE.ADD, page, files }),
-  /** @param {string} row */
-  cancel: (row) => ({ type: PAGE.CANCEL, row }),
+  /** @param {string} row @param {string} page */
+  cancel: (row, page) => ({ type: PAGE.CANCEL, row, page }),
   /** @param {string} row @param {string} page */
   retry: (row, page) => ({ type: PAGE.RETRY, row, page }),
   /** @param {string} tid @param {number} offset */

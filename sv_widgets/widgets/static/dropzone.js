@@ -24,7 +24,7 @@ var PAGE = Object.freeze({
 });
 var FIELDS = Object.freeze({
   kernel: Object.freeze({
-    [KERNEL.WELCOME]: ["page", "buffers"],
+    [KERNEL.WELCOME]: ["page", "secret", "buffers"],
     [KERNEL.DIRECT]: ["tid", "page", "key", "url", "name", "size", "fallback"],
     [KERNEL.RELAY]: ["tid", "page", "key", "name", "size", "chunk", "window"],
     [KERNEL.ACK]: ["tid", "offset"],
@@ -33,16 +33,16 @@ var FIELDS = Object.freeze({
   }),
   page: Object.freeze({
     [PAGE.HELLO]: ["page"],
-    [PAGE.ADD]: ["page", "files"],
-    [PAGE.CANCEL]: ["row"],
-    [PAGE.RETRY]: ["row", "page"],
-    [PAGE.CHUNK]: ["tid", "offset"],
-    [PAGE.PROGRESS]: ["tid", "sent"],
-    [PAGE.RESULT]: ["tid", "status", "body"],
-    [PAGE.FAILED]: ["tid", "sent", "reason", "message"],
-    [PAGE.STOPPED]: ["tid"],
-    [PAGE.ALIVE]: ["page"],
-    [PAGE.BYE]: ["page"]
+    [PAGE.ADD]: ["page", "secret", "files"],
+    [PAGE.CANCEL]: ["row", "page", "secret"],
+    [PAGE.RETRY]: ["row", "page", "secret"],
+    [PAGE.CHUNK]: ["tid", "secret", "offset"],
+    [PAGE.PROGRESS]: ["tid", "secret", "sent"],
+    [PAGE.RESULT]: ["tid", "secret", "status", "body"],
+    [PAGE.FAILED]: ["tid", "secret", "sent", "reason", "message"],
+    [PAGE.STOPPED]: ["tid", "secret"],
+    [PAGE.ALIVE]: ["page", "secret"],
+    [PAGE.BYE]: ["page", "secret"]
   })
 });
 var FILE_FIELDS = Object.freeze(["key", "name", "size", "mime"]);
@@ -84,8 +84,8 @@ var toKernel = Object.freeze({
   hello: (page) => ({ type: PAGE.HELLO, page }),
   /** @param {string} page @param {FileEntry[]} files */
   add: (page, files) => ({ type: PAGE.ADD, page, files }),
-  /** @param {string} row */
-  cancel: (row) => ({ type: PAGE.CANCEL, row }),
+  /** @param {string} row @param {string} page */
+  cancel: (row, page) => ({ type: PAGE.CANCEL, row, page }),
   /** @param {string} row @param {string} page */
   retry: (row, page) => ({ type: PAGE.RETRY, row, page }),
   /** @param {string} tid @param {number} offset */
@@ -323,7 +323,11 @@ var ON_KERNEL = /* @__PURE__ */ new Map([
   [
     KERNEL.WELCOME,
     (ctl, msg, mine) => {
-      if (mine) ctl.buffersReach = Boolean(msg.buffers);
+      if (!mine) return;
+      ctl.buffersReach = Boolean(msg.buffers);
+      if (ctl.secret || typeof msg.secret !== "string" || !msg.secret) return;
+      ctl.secret = msg.secret;
+      for (const [content, buffers] of ctl.waiting.splice(0)) ctl.post(content, buffers);
     }
   ],
   [
@@ -402,6 +406,8 @@ function onRows(ctl, rows) {
 function newController(model, env) {
   const ctl = {
     page: env.randomId(),
+    secret: "",
+    waiting: [],
     env,
     files: /* @__PURE__ */ new Map(),
     pending: /* @__PURE__ */ new Map(),
@@ -413,7 +419,7 @@ function newController(model, env) {
     lost: "",
     buffersReach: null,
     add: (list) => addFiles(ctl, model, list),
-    cancel: (row) => void ctl.post(toKernel.cancel(row.id)),
+    cancel: (row) => void ctl.post(toKernel.cancel(row.id, ctl.page)),
     retry: (row) => void ctl.post(toKernel.retry(row.id, ctl.page)),
     holds: (row) => row.page === ctl.page && ctl.files.has(row.key),
     transferOf(row) {
@@ -423,8 +429,14 @@ function newController(model, env) {
     buffers: () => ctl.buffersReach,
     post(content, buffers) {
       if (ctl.lost) return false;
+      const greeting = content.type === PAGE.HELLO;
+      if (!greeting && !ctl.secret) {
+        if (content.type === PAGE.ALIVE || content.type === PAGE.BYE) return false;
+        ctl.waiting.push([content, buffers]);
+        return true;
+      }
       try {
-        model.send(content, void 0, buffers);
+        model.send(greeting ? content : { ...content, secret: ctl.secret }, void 0, buffers);
         return true;
       } catch {
         return false;
