@@ -15,10 +15,12 @@ const OUT = join(HERE, "..", "sv_widgets", "widgets", "static");
 
 /** The bundle's name (as `_esm` names it) -> its entry module. */
 export const ENTRIES = {
+  access: "src/access/index.js",
   cancel: "src/cancel/index.js",
   dropzone: "src/dropzone/index.js",
   gallery: "src/gallery/index.js",
   player: "src/player/index.js",
+  progress: "src/progress/index.js",
 };
 
 const BANNER =

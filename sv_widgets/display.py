@@ -208,7 +208,9 @@ def file_card_html(
         for kind, label, url in renditions
     ]
     table = (
-        "<table><thead><tr><th>format</th><th>label</th><th>URL</th></tr></thead>"
+        f"<table><caption>Renditions of {title}</caption>"
+        '<thead><tr><th scope="col">format</th><th scope="col">label</th>'
+        '<th scope="col">URL</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
         if rows
         else "<p><em>no progressive renditions</em></p>"
@@ -296,9 +298,8 @@ def files_table_html(
         cells = (picture, html.escape(code), html.escape(duration), html.escape(extension))
         tail = (html.escape(renditions), anchors)
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in (*cells, *tail)) + "</tr>")
-    head = "".join(
-        f"<th>{h}</th>" for h in ("", "code", "duration", "ext", "renditions", "streams")
-    )
+    names = ("thumbnail", "code", "duration", "ext", "renditions", "streams")
+    head = "".join(f'<th scope="col">{h}</th>' for h in names)
     return (
         f'<div class="sv-files"><strong>{html.escape(caption)}</strong>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"

@@ -55,7 +55,7 @@ interface SvJupyterApp {
     collapseLeft?: () => void;
     leftCollapsed?: boolean;
   };
-  commands: { execute(command: string): Promise<unknown> };
+  commands: { execute(command: string, args?: Record<string, unknown>): Promise<unknown> };
 }
 
 interface Window {

@@ -15,10 +15,12 @@ const STATIC = new URL("../../sv_widgets/widgets/static/", import.meta.url);
 
 /** @type {Record<string, string[]>} */
 const EXPORTS = {
+  access: ["render"],
   cancel: ["render"],
   dropzone: ["initialize", "render"],
   gallery: ["render"],
   player: ["render"],
+  progress: ["render"],
 };
 
 test("every entry has a bundle", () => {

@@ -4,7 +4,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { cancelClicked, cancelTitle, interruptKernel } from "../src/cancel/logic.js";
-import { groups, heightItems, heights, tileText, wantsSelect } from "../src/gallery/logic.js";
+import {
+  groups,
+  heightItems,
+  heights,
+  moveTo,
+  tileText,
+  wantsSelect,
+} from "../src/gallery/logic.js";
 import { FakeModel, settle } from "./fakes.js";
 
 const THUMBS = [
@@ -50,12 +57,23 @@ describe("the gallery", () => {
     assert.deepEqual(groups(THUMBS, 480), []);
   });
 
-  test("a tile's caption and alternative text", () => {
+  test("a tile's caption and its one accessible name", () => {
     assert.deepEqual(tileText({ name: "x", height: 720, number: 3 }), {
       caption: "720p · 03",
-      alt: "Thumbnail 3 at 720p",
+      label: "Thumbnail 3, 720p",
     });
     assert.equal(tileText({ name: "x", height: 720, number: 12 }).caption, "720p · 12");
+  });
+
+  test("arrow keys step through the thumbnails, Home and End jump, other keys do not move", () => {
+    assert.equal(moveTo("ArrowRight", 0, 3), 1);
+    assert.equal(moveTo("ArrowDown", 2, 3), 2);
+    assert.equal(moveTo("ArrowLeft", 0, 3), 0);
+    assert.equal(moveTo("ArrowUp", 2, 3), 1);
+    assert.equal(moveTo("Home", 2, 3), 0);
+    assert.equal(moveTo("End", 0, 3), 2);
+    assert.equal(moveTo("m", 1, 3), null);
+    assert.equal(moveTo("ArrowRight", 0, 0), null);
   });
 
   test("a click saves another thumbnail, or the saved one again after an error", () => {

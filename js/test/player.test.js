@@ -15,6 +15,7 @@ import {
   cannotPlay,
   capabilities,
   chooseFormat,
+  codedSize,
   engineFor,
   formatItems,
   labelText,
@@ -24,6 +25,7 @@ import {
   progressiveChoice,
   renditionItems,
   renditionLabels,
+  seekBy,
 } from "../src/player/formats.js";
 import { VENDOR, library, shared } from "../src/player/library.js";
 import { jupyterBaseUrl, playableUrl, proxiedUrl, where } from "../src/player/urls.js";
@@ -534,5 +536,21 @@ describe("the engines", () => {
     assert.deepEqual(engine.labels(), ["720", "360"]);
     assert.deepEqual(engine.active(), { label: "360", width: 640, height: 360 });
     assert.equal(changes, 3);
+  });
+});
+
+describe("the coded size and the arrow keys", () => {
+  test("a rendition is labelled by its track's coded size, not the widened display size", () => {
+    const video = { videoWidth: 641, videoHeight: 360 };
+    assert.deepEqual(codedSize({ width: 640, height: 360 }, video), { width: 640, height: 360 });
+    assert.deepEqual(codedSize(null, video), { width: 641, height: 360 });
+  });
+
+  test("arrow keys seek 5 s within the video; other keys are not the player's", () => {
+    assert.equal(seekBy("ArrowRight", 1, 30), 6);
+    assert.equal(seekBy("ArrowLeft", 3, 30), 0);
+    assert.equal(seekBy("ArrowRight", 28, 30), 30);
+    assert.equal(seekBy("ArrowRight", 1, NaN), 6);
+    assert.equal(seekBy("m", 1, 30), null);
   });
 });

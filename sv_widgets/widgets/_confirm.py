@@ -36,8 +36,10 @@ class DeleteConfirmation(W.VBox):  # type: ignore[misc]
 
     def __init__(self, on_confirm: Callable[[], None], on_cancel: Callable[[], None]) -> None:
         self.text = W.HTML("")
+        self.text.add_class("sv-confirm-text")
         self.confirm_button = W.Button(description="Delete", button_style="danger", icon="trash")
         self.cancel_button = W.Button(description="Cancel")
+        self.cancel_button.add_class("sv-focus-first")  # shown, the box focuses the safe choice
         self.confirm_button.on_click(lambda _b: on_confirm())
         self.cancel_button.on_click(lambda _b: on_cancel())
         super().__init__([self.text, W.HBox([self.confirm_button, self.cancel_button])])

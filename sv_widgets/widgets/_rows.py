@@ -33,13 +33,6 @@ COLUMNS = (
 )
 
 
-_COLORS = {
-    "converting": "var(--jp-brand-color1,#1976d2)",
-    "failed": "var(--jp-error-color1,#c62828)",
-    "error": "var(--jp-error-color1,#c62828)",
-}
-
-
 def _cell(width: str, widget: W.Widget) -> W.Widget:
     widget.layout.width = width
     widget.layout.flex = "0 0 auto"
@@ -47,6 +40,9 @@ def _cell(width: str, widget: W.Widget) -> W.Widget:
 
 
 _PAD = "padding-left:12px"  # keeps the code clear of the thumbnail's edge
+# The placeholder stands where the image widget would, margins included, so that a row
+# without a thumbnail lines its code up with the others.
+_IMAGE_PLACE = f"calc({COLUMNS[0][1]} + 2 * var(--jp-widgets-margin, 2px))"
 
 
 def _span(width: str, content: str, extra: str = "") -> str:
@@ -85,12 +81,16 @@ class FileRow(W.VBox):  # type: ignore[misc]
         )
         self._quiet = Quiet()
         self.checkbox = W.Checkbox(value=False, indent=False, layout=W.Layout(width="28px"))
+        self.checkbox.add_class("sv-named-box")  # its description names it, unseen
         self.image = _cell(COLUMNS[0][1], W.Image(format="jpeg"))
         self.image.layout.height = "48px"
         self.image.layout.object_fit = "cover"
         self.image.layout.display = "none"
         self.text = W.HTML("")
         self.open_button = _cell(COLUMNS[5][1], W.Button(description="Details", icon="info"))
+        # Focus goes back to the row's toggle when its details close (Convert, Close).
+        self.open_button.add_class("sv-details-button")
+        self.open_button.add_class("sv-focus-fallback")
         self.details: W.VBox | None = None  # made when opened: most rows are never opened
         self.checkbox.observe(
             lambda c: None if self._quiet.active else on_check(self.code, c["new"]), names="value"
@@ -105,6 +105,7 @@ class FileRow(W.VBox):  # type: ignore[misc]
         """Point the row at ``code`` (empty: hide the row), clearing what it showed."""
         self.code = code
         self.layout.display = "" if code else "none"
+        set_traits(self.checkbox, description=f"Select {code}" if code else "")
         self.set_checked(checked)
         self.close_details()
         self.draw(None, None)
@@ -135,13 +136,11 @@ class FileRow(W.VBox):  # type: ignore[misc]
         placeholder = ""
         if not has_image:
             title = html.escape(data.message if data is not None else "", quote=True)
-            color = _COLORS.get(state, "var(--jp-ui-font-color2,#666)")
             placeholder = _span(
-                COLUMNS[0][1],
+                _IMAGE_PLACE,
                 f'<span class="sv-placeholder sv-{state.replace(" ", "-")}" title="{title}" '
                 f'style="height:48px;display:flex;align-items:center;justify-content:center;'
-                f"font-size:11px;text-align:center;border-radius:3px;color:{color};"
-                f'background:var(--jp-layout-color2,#eee)">{html.escape(text)}</span>',
+                f'font-size:11px;text-align:center;border-radius:3px">{html.escape(text)}</span>',
             )
         f = self.fields
         set_traits(
@@ -168,6 +167,7 @@ class FileRow(W.VBox):  # type: ignore[misc]
         """Show ``children`` below the row."""
         self.close_details()
         self.details = W.VBox(children)
+        self.details.add_class("sv-file-details")
         self.children = [self._line, self.details]
         self.open_button.description = "Close"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sv_widgets.display import format_bytes, format_rate, status_html
 from sv_widgets.uploads import UploadState
 
-__all__ = ["detail_text", "upload_html"]
+__all__ = ["announcement", "detail_text", "upload_html"]
 
 _RATE_FROM_BYTES = 64 * 1024  # a rate is noise for smaller files (one read)
 
@@ -38,6 +38,26 @@ def detail_text(state: UploadState) -> str:
                 done += f" at {format_rate(state.rate)}"
         return done
     return {"initiating": "initiating…"}.get(state.phase, state.phase)
+
+
+def announcement(state: UploadState) -> str:
+    """What a screen reader hears when an upload reaches a new phase (not on each percent).
+
+    Examples
+    --------
+    >>> state = UploadState(name="a.mp4")
+    >>> state.apply(phase="ready", file_code="1700000000-AbCdEf")
+    >>> announcement(state)
+    'a.mp4: done, file code 1700000000-AbCdEf'
+    """
+    name = state.name or "upload"
+    if state.phase == "ready":
+        return f"{name}: done" + (f", file code {state.file_code}" if state.file_code else "")
+    if state.phase == "failed":
+        return f"{name}: failed: {state.error}"
+    if state.phase == "cancelled":
+        return f"{name}: {state.state or 'cancelled'}"
+    return f"{name}: {state.phase}"
 
 
 def upload_html(state: UploadState) -> str:

@@ -37,6 +37,7 @@ from sv_widgets.uploads import MODES, TERMINAL_PHASES, UploadOptions
 from sv_widgets.uploads._protocol import LIMITS
 from sv_widgets.uploads._session import PageRow, PageSession, SessionSettings
 from sv_widgets.widgets._static import StaticHTML
+from sv_widgets.widgets._styles import stylesheet
 from sv_widgets.widgets._tasks import Coalescer, Runner, set_traits
 from sv_widgets.widgets._upload_view import detail_text, upload_html
 
@@ -130,7 +131,7 @@ class UploadDropzone(StaticHTML, anywidget.AnyWidget):
     """
 
     _esm = _STATIC / "dropzone.js"
-    _css = _STATIC / "dropzone.css"
+    _css = stylesheet("dropzone")
 
     multiple = Bool(True).tag(sync=True)
     accept = Unicode("video/*").tag(sync=True)

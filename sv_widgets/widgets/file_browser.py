@@ -18,6 +18,7 @@ from traitlets import Bool, Int, List, Unicode, observe
 from sv_widgets.display import files_table_html, format_duration, format_renditions, image_src
 from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.models import FileStatus
+from sv_widgets.widgets._access import AccessHelper, mark_accessible
 from sv_widgets.widgets._confirm import DeleteConfirmation
 from sv_widgets.widgets._listing import CodeIndex, Window
 from sv_widgets.widgets._rows import COLUMNS, FileRow
@@ -102,12 +103,18 @@ class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
         self._rows_lock = threading.Lock()
         self._to_dispatch = 0  # first-page requests not yet handed to the client
         self._dispatched = threading.Event()
-        super().__init__(self._build())
+        super().__init__([*self._build(), AccessHelper()])
         self.add_class("sv-file-browser")
+        mark_accessible(self)
         self.refresh()
 
     def _build(self) -> list[W.Widget]:
-        self._filter_text = W.Text(placeholder="filter by code", continuous_update=True)
+        self._filter_text = W.Text(
+            description="Filter",
+            placeholder="by code",
+            continuous_update=True,
+            style={"description_width": "initial"},
+        )
         self._filter_text.observe(lambda c: setattr(self, "filter", c["new"]), names="value")
         self._refresh_button = W.Button(description="Refresh", icon="refresh")
         self._refresh_button.on_click(lambda _b: self.refresh())
@@ -116,11 +123,20 @@ class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
         )
         self._delete_button.on_click(lambda _b: self.request_delete())
         self._delete_button.layout.width = "auto"  # "Delete selected (12)" must not be cut
+        # Where focus goes when the control holding it goes (a confirmation, a page's end).
+        self._delete_button.add_class("sv-focus-fallback")
+        self._refresh_button.add_class("sv-focus-fallback")
         self._confirm_box = DeleteConfirmation(self.confirm_delete, self.cancel_delete)
         self._message = W.HTML("")
+        self._message.add_class("sv-live")
         self._page_box = W.Checkbox(
-            value=False, indent=False, layout=W.Layout(width="28px"), description_allow_html=False
+            value=False,
+            indent=False,
+            layout=W.Layout(width="28px"),
+            description="Select every file on this page",
+            description_allow_html=False,
         )
+        self._page_box.add_class("sv-named-box")
         self._page_box.observe(
             lambda c: None if self._quiet.active else self.select_page(c["new"]), names="value"
         )
@@ -480,10 +496,8 @@ class FileBrowser(StaticHTML, W.VBox):  # type: ignore[misc]
         super().close()
 
     def _draw_message(self, text: str, *, error: bool = False) -> None:
-        color = "var(--jp-error-color1, #c62828)" if error else "var(--jp-ui-font-color2, #666)"
-        set_traits(
-            self._message, value=f'<span style="color:{color}">{text}</span>' if text else ""
-        )
+        kind = "sv-error-text" if error else "sv-muted-text"
+        set_traits(self._message, value=f'<span class="{kind}">{text}</span>' if text else "")
 
     def _show_error(self, exc: BaseException) -> None:
         set_traits(self, status="error", error=summarize(exc))

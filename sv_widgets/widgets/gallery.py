@@ -18,6 +18,7 @@ from sv_widgets.display import image_src, status_html, thumbnails_html
 from sv_widgets.errors import SpareVideosError, summarize
 from sv_widgets.widgets._cache import thumbnail_cache
 from sv_widgets.widgets._static import StaticHTML
+from sv_widgets.widgets._styles import stylesheet
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
 from sv_widgets.wire import MIN_THUMBNAIL_HEIGHT
 
@@ -67,7 +68,7 @@ class ThumbnailGallery(StaticHTML, anywidget.AnyWidget):
     """
 
     _esm = _STATIC / "gallery.js"
-    _css = _STATIC / "gallery.css"
+    _css = stylesheet("gallery")
 
     file_code = Unicode("").tag(sync=True)
     thumbnails = List(Dict()).tag(sync=True)

@@ -67,6 +67,7 @@ from sv_widgets.errors import (
 )
 from sv_widgets.models import Rendition
 from sv_widgets.widgets._static import StaticHTML
+from sv_widgets.widgets._styles import stylesheet
 from sv_widgets.widgets._tasks import Runner, set_traits
 from sv_widgets.wire import STREAM_FORMATS
 
@@ -202,7 +203,7 @@ class Player(StaticHTML, anywidget.AnyWidget):
     """
 
     _esm = _STATIC / "player.js"
-    _css = _STATIC / "player.css"
+    _css = stylesheet("player")
 
     file_code = Unicode("").tag(sync=True)
     format = Unicode("auto").tag(sync=True)

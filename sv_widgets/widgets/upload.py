@@ -28,9 +28,11 @@ from sv_widgets.uploads import (
     run_text,
     status_line,
 )
+from sv_widgets.widgets._access import AccessHelper, ProgressBar, mark_accessible
 from sv_widgets.widgets._static import StaticHTML
+from sv_widgets.widgets._styles import stylesheet
 from sv_widgets.widgets._tasks import close_descendants, set_traits
-from sv_widgets.widgets._upload_view import detail_text, upload_html
+from sv_widgets.widgets._upload_view import announcement, detail_text, upload_html
 
 if TYPE_CHECKING:
     from sv_widgets.client import Client
@@ -72,6 +74,7 @@ class CancelButton(anywidget.AnyWidget):
     """
 
     _esm = _STATIC / "cancel.js"
+    _css = stylesheet("cancel")
 
     description = Unicode("Cancel").tag(sync=True)
     disabled = Bool(False).tag(sync=True)
@@ -193,7 +196,7 @@ class UploadProgress(StaticHTML, W.VBox):  # type: ignore[misc]
         self.upload = upload
         self._compact = compact
         self._title = W.HTML("")
-        self._bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info")
+        self._bar = ProgressBar(value=0.0, bar_style="info")
         self._bar.layout.width = "100%"
         self._detail = W.Label("")
         self._message = W.HTML("")
@@ -207,8 +210,9 @@ class UploadProgress(StaticHTML, W.VBox):  # type: ignore[misc]
         self._result = W.HTML("")
         self._result_box = W.HBox([self._thumbnail, self._result])
         self._result_box.layout.display = "none"
-        super().__init__(self._layout(compact))
+        super().__init__([*self._layout(compact), AccessHelper()])
         self.add_class("sv-upload-progress")
+        mark_accessible(self)
         state = upload.state
         for name in _MIRRORED:
             dlink((state, name), (self, name))
@@ -225,6 +229,7 @@ class UploadProgress(StaticHTML, W.VBox):  # type: ignore[misc]
         self._bar.layout.width = "160px"
         self._detail.layout.width = "260px"
         self._details_button = W.ToggleButton(description="Details", icon="info")
+        self._details_button.add_class("sv-details-button")
         self._details_box = W.VBox([self._message, self._result_box])
         self._details_box.layout.display = "none"
         self._details_button.observe(self._toggle_details, names="value")
@@ -302,12 +307,17 @@ class UploadProgress(StaticHTML, W.VBox):  # type: ignore[misc]
         phase = state.phase
         size = f" · {format_bytes(state.total)}" if state.total else ""
         set_traits(self._title, value=f"<b>{html.escape(state.name)}</b>{size}")
-        set_traits(self._bar, value=state.progress, bar_style=_BAR_STYLES.get(phase, "info"))
+        set_traits(
+            self._bar,
+            value=state.progress,
+            bar_style=_BAR_STYLES.get(phase, "info"),
+            description=f"Upload of {state.name or 'a file'}",
+            status=announcement(state),
+        )
         set_traits(self._detail, value=self._detail_text())
         message = ""
         if phase == "failed":
-            color = "var(--jp-error-color1, #c62828)"
-            message = f'<span style="color:{color}">{html.escape(state.error)}</span><br>'
+            message = f'<span class="sv-error-text">{html.escape(state.error)}</span><br>'
         if state.state:
             message += f"<small>{html.escape(state.state)}</small>"
         set_traits(self._message, value=message)

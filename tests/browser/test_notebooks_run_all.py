@@ -103,7 +103,9 @@ _JS_PROBLEMS = """(panelId) => {
     problems.push(`gallery: ${text(g)}`);
   }
   for (const u of panel.querySelectorAll('.sv-upload-progress')) {
-    if (u.querySelector('.progress-bar-danger')) problems.push(`upload failed: ${text(u)}`);
+    if (u.querySelector('.sv-progress[data-style="danger"]')) {
+      problems.push(`upload failed: ${text(u)}`);
+    }
   }
   for (const img of panel.querySelectorAll('.jp-OutputArea-output img')) {
     if (img.offsetParent === null || !img.getAttribute('src')) continue;  // hidden or empty

@@ -69,6 +69,10 @@ def test_paging_across_api_pages(browser: FileBrowser, codes: list[str]) -> None
 def test_rows_show_placeholders_for_unconverted_files(browser: FileBrowser) -> None:
     row = browser._rows[0]
     assert row.image.layout.display == "none"
+    # its checkbox is labelled with the file's code (an unseen description, a real label)
+    assert row.checkbox.description == f"Select {row.code}"
+    # the placeholder takes the image widget's place, margins included: codes line up
+    assert "calc(84px + 2 * var(--jp-widgets-margin, 2px))" in row.text.value
     assert "not converted" in row.fields["placeholder"]
     assert row.fields["duration"] == ""
     assert row.fields["extension"] == ""

@@ -58,6 +58,10 @@ def test_local_upload_reaches_ready_with_code(client: Client, sample_clip: Path)
     assert up._cancel_button.layout.display == "none"
     assert up._retry_button.layout.display == "none"
     assert sample_clip.name in up._title.value
+    # the bar a screen reader reads: named, full, and its live region saying how it ended
+    assert up._bar.description == f"Upload of {sample_clip.name}"
+    assert (up._bar.value, up._bar.bar_style) == (1.0, "success")
+    assert up._bar.status == f"{sample_clip.name}: done, file code {code}"
 
 
 def test_upload_without_conversion_stops_after_upload(client: Client, sample_clip: Path) -> None:

@@ -36,6 +36,15 @@ export function setData(node, key, value) {
 }
 
 /**
+ * @param {Element} node
+ * @param {string} name
+ * @param {string} value
+ */
+export function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+
+/**
  * @param {HTMLElement} node
  * @param {boolean} hidden
  */

@@ -149,3 +149,22 @@ export function shown(ctl, row) {
     result: row.phase === "ready" && Boolean(row.file_code),
   };
 }
+
+/** @type {Record<string, string>} */
+const SAID = { initiating: "starting", uploading: "uploading", converting: "converting" };
+
+/**
+ * What the widget's one live region says when a row reaches a new phase (its progress is
+ * not announced: the bar carries it).
+ *
+ * @param {Row} row
+ * @returns {string}
+ */
+export function announcement(row) {
+  if (row.phase === "ready") {
+    return `${row.name}: done${row.file_code ? `, file code ${row.file_code}` : ""}`;
+  }
+  if (row.phase === "failed") return `${row.name}: failed: ${row.error || row.message}`;
+  if (row.phase === "cancelled") return `${row.name}: ${row.message || "cancelled"}`;
+  return `${row.name}: ${SAID[row.phase] || row.phase}`;
+}

@@ -2,10 +2,12 @@
 // the kernel's traits and this page's controller say (the texts come from present.js) and
 // hands chosen or dropped files, Cancel and Retry to the controller.
 
-import { bytesOf, el, jpegUrl, setData, setHidden, setText } from "../common/dom.js";
+import { bytesOf, el, jpegUrl, setAttr, setData, setHidden, setText } from "../common/dom.js";
+import { keepFocus, suppressShortcuts } from "../common/focus.js";
 import { randomId } from "../common/ids.js";
 import { listen } from "../common/model.js";
 import {
+  announcement,
   bannerText,
   figures,
   headText,
@@ -42,6 +44,7 @@ function drawRow(node, row, ctl, thumbs) {
   setText(q(".sv-dz-size"), head.size);
   setText(q(".sv-dz-via"), head.via);
   const bar = q(".sv-dz-bar");
+  setAttr(bar, "aria-label", `Upload of ${row.name}`);
   if (bar.getAttribute("aria-valuenow") !== percent) {
     bar.setAttribute("aria-valuenow", percent);
     q(".sv-dz-fill").style.width = `${percent}%`;
@@ -60,9 +63,17 @@ function drawRow(node, row, ctl, thumbs) {
   setHidden(q(".sv-dz-result"), !show.result);
   setText(q(".sv-dz-code"), row.file_code || "");
   setText(q(".sv-dz-duration"), row.duration || "-");
-  const img = /** @type {HTMLImageElement} */ (q(".sv-dz-thumb"));
-  const url = thumbs(row.id);
+  drawThumb(/** @type {HTMLImageElement} */ (q(".sv-dz-thumb")), row, thumbs(row.id));
+}
+
+/**
+ * @param {HTMLImageElement} img
+ * @param {Row} row
+ * @param {string | null} url
+ */
+function drawThumb(img, row, url) {
   if (url && img.getAttribute("src") !== url) img.src = url;
+  setAttr(img, "alt", `Thumbnail of ${row.file_code || row.name}`);
   setHidden(img, !url);
 }
 
@@ -98,8 +109,8 @@ function rowNode(ctl, getRow) {
   const retry = button("sv-dz-retry", "Retry", () => ctl.retry(getRow()));
   line.append(bar, cancel, retry);
   const detail = el("div", "sv-dz-detail");
+  // Not a live region of its own: the widget has one, which says each row's changes once.
   const notes = el("div", "sv-dz-notes");
-  notes.setAttribute("role", "status");
   notes.append(
     el("div", "sv-dz-transport-note"),
     el("div", "sv-dz-note"),
@@ -128,7 +139,7 @@ function rowNode(ctl, getRow) {
 function dropTarget(ctl) {
   const inputId = `sv-dz-${randomId(6)}`;
   const target = el("div", "sv-dz-target");
-  const input = el("input", "sv-dz-input");
+  const input = el("input", "sv-dz-input sv-focus-fallback");
   input.type = "file";
   input.id = inputId;
   const choose = el("label", "sv-dz-choose", "Choose files");
@@ -137,6 +148,12 @@ function dropTarget(ctl) {
   const how = el("div", "sv-dz-how");
   target.append(input, choose, hint, how);
 
+  // Chrome opens the chooser on Space only; Enter is what a button does, so it does it too.
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    input.click();
+  });
   input.addEventListener("change", () => {
     ctl.add(input.files);
     input.value = ""; // choosing the same file again adds it again
@@ -174,7 +191,8 @@ function dropTarget(ctl) {
  * @returns {() => void}
  */
 export function renderZone(model, host, ctl) {
-  const root = el("div", "sv-dropzone");
+  const root = el("div", "sv-dropzone sv-themed");
+  suppressShortcuts(root); // keys typed in the upload area act on it, not on the notebook
   host.appendChild(root);
   if (!ctl) {
     root.textContent = "The upload area did not start in this page; re-run the cell.";
@@ -276,10 +294,13 @@ function drawPending(nodes, ctl, key, entry) {
  * @param {Controller} ctl
  * @param {HTMLElement} list
  * @param {(id: string) => string | null} thumbs
+ * @param {HTMLElement} live the widget's one polite live region
  */
-function rowsDrawer(model, ctl, list, thumbs) {
+function rowsDrawer(model, ctl, list, thumbs, live) {
   /** @type {Map<string, HTMLElement>} row id -> element */
   const nodes = new Map();
+  /** @type {Map<string, string>} row id -> what the live region last said of it */
+  const said = new Map();
   /** @type {Map<string, HTMLElement>} key -> element */
   const pendingNodes = new Map();
   return () => {
@@ -297,6 +318,10 @@ function rowsDrawer(model, ctl, list, thumbs) {
     });
     const seen = new Set(rows.map((row) => row.id));
     prune(nodes, (id) => seen.has(id));
+    const news = rows.map(announcement).filter((text, i) => said.get(rows[i].id) !== text);
+    rows.forEach((row, i) => said.set(row.id, announcement(rows[i])));
+    for (const id of said.keys()) if (!seen.has(id)) said.delete(id);
+    if (news.length) setText(live, news.join(". "));
     for (const [key, entry] of ctl.pending) order.push(drawPending(pendingNodes, ctl, key, entry));
     prune(pendingNodes, (key) => ctl.pending.has(key));
     order.forEach((node, i) => {
@@ -316,10 +341,14 @@ function drawZone(model, root, ctl) {
   const banner = el("div", "sv-dz-banner");
   banner.setAttribute("role", "alert");
   const list = el("ol", "sv-dz-rows");
-  root.append(target, banner, list);
+  list.setAttribute("aria-label", "Uploads");
+  const live = el("div", "sv-visually-hidden");
+  live.setAttribute("role", "status");
+  live.setAttribute("aria-live", "polite");
+  root.append(target, banner, list, live);
   const thumbs = thumbnails(model);
   const drawHead = () => drawTarget(model, ctl, { input, how, banner });
-  const drawRows = rowsDrawer(model, ctl, list, thumbs.url);
+  const drawRows = rowsDrawer(model, ctl, list, thumbs.url, live);
   const draw = () => {
     drawHead();
     drawRows();
@@ -339,8 +368,10 @@ function drawZone(model, root, ctl) {
   // For tests and debugging: the page's end of the channel, and this page's id in it.
   Object.assign(root, { svModel: model, svPage: ctl.page });
   draw();
+  const unfocus = keepFocus(root, `dropzone:${model.get("_uid")}`);
 
   return () => {
+    unfocus();
     ctl.views.delete(draw);
     unlisten();
     thumbs.clear();

@@ -48,14 +48,38 @@ export function groups(thumbs, chosen) {
 }
 
 /**
+ * What a thumbnail shows (`caption`) and its one accessible name (`label`): the option's
+ * selected state is said by `aria-selected`, not repeated in the name.
+ *
  * @param {Thumb} t
- * @returns {{ caption: string, alt: string }}
+ * @returns {{ caption: string, label: string }}
  */
 export function tileText(t) {
   return {
     caption: `${t.height}p · ${String(t.number).padStart(2, "0")}`,
-    alt: `Thumbnail ${t.number} at ${t.height}p`,
+    label: `Thumbnail ${t.number}, ${t.height}p`,
   };
+}
+
+/** @type {Record<string, number>} */
+const STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+
+/**
+ * Where a key moves the focus among `count` thumbnails from `index` (a listbox's keys:
+ * arrows step, Home and End jump); `null` for any other key.
+ *
+ * @param {string} key
+ * @param {number} index
+ * @param {number} count
+ * @returns {number | null}
+ */
+export function moveTo(key, index, count) {
+  if (count < 1) return null;
+  if (key === "Home") return 0;
+  if (key === "End") return count - 1;
+  const step = STEPS[key];
+  if (step === undefined) return null;
+  return Math.max(0, Math.min(count - 1, index + step));
 }
 
 /**

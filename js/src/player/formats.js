@@ -269,3 +269,35 @@ export function playingText({ format, label, width, height, mode, proxied }) {
   ];
   return parts.filter(Boolean).join(" · ");
 }
+
+/**
+ * The size a rendition is coded at: the stream's track says it (a manifest's width and
+ * height); the element's own size is the displayed one, which a sample aspect ratio widens
+ * (an 854x480 source's 360p is coded 640x360 and shown 641 wide), so it is the fallback.
+ *
+ * @param {{ width: number, height: number } | null} track
+ * @param {{ videoWidth: number, videoHeight: number }} video
+ * @returns {{ width: number, height: number }}
+ */
+export function codedSize(track, video) {
+  if (track && track.width && track.height) return { width: track.width, height: track.height };
+  return { width: video.videoWidth, height: video.videoHeight };
+}
+
+/** @type {Record<string, number>} */
+const SEEK = { ArrowLeft: -5, ArrowRight: 5 };
+
+/**
+ * Where an arrow key moves a video: 5 s back or on, within the video; `null` for other keys.
+ *
+ * @param {string} key
+ * @param {number} at the current time
+ * @param {number} duration
+ * @returns {number | null}
+ */
+export function seekBy(key, at, duration) {
+  const step = SEEK[key];
+  if (step === undefined) return null;
+  const end = Number.isFinite(duration) ? duration : Infinity;
+  return Math.max(0, Math.min(end, at + step));
+}

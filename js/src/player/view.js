@@ -1,6 +1,7 @@
 // One player on the page: the kernel's traits in, a <video> and two menus out.
 
-import { bytesOf, el, fillSelect, jpegUrl } from "../common/dom.js";
+import { bytesOf, el, fillSelect, jpegUrl, setAttr } from "../common/dom.js";
+import { keepFocus, suppressShortcuts } from "../common/focus.js";
 import { isLoopbackUrl } from "../common/loopback.js";
 import { listen } from "../common/model.js";
 import { describeError, failedUrl, mediaErrorText, probe } from "./diagnosis.js";
@@ -10,7 +11,9 @@ import {
   cannotPlay,
   capabilities,
   chooseFormat,
+  codedSize,
   engineFor,
+  seekBy,
   formatItems,
   playingText,
   progressiveChoice,
@@ -26,6 +29,7 @@ import { playableUrl, proxiedUrl } from "./urls.js";
 
 /**
  * @typedef {object} PlayerState the widget's synced traits that the front end reads and sets
+ * @property {string} file_code
  * @property {string} format
  * @property {string[]} formats
  * @property {Record<string, string>} manifests
@@ -50,7 +54,8 @@ function makeSelect(name) {
 
 /** @param {HTMLElement} host */
 function buildView(host) {
-  const root = el("div", "sv-player");
+  const root = el("div", "sv-player sv-themed");
+  suppressShortcuts(root); // keys on the video and menus act on them, not on the notebook
   const video = el("video");
   video.controls = true;
   video.preload = "metadata";
@@ -95,6 +100,7 @@ export class PlayerView {
     this.posterUrl = null;
     this.scheduled = false;
     this.unlisten = this.bind();
+    this.unfocus = keepFocus(this.root, `player:${model.get("file_code")}`); // a redrawn display keeps the focus
     this.drawPoster();
     this.drawStatus();
     this.schedule();
@@ -114,6 +120,12 @@ export class PlayerView {
       video.addEventListener(name, () => this.report());
     }
     video.addEventListener("error", () => this.onVideoError());
+    video.addEventListener("keydown", (e) => {
+      const to = seekBy(e.key, video.currentTime, video.duration);
+      if (to === null) return;
+      e.preventDefault(); // one seek per key, whatever the browser's own controls do
+      video.currentTime = to;
+    });
     const restart = () => this.schedule();
     return listen(model, [
       ["change:format", restart],
@@ -129,6 +141,7 @@ export class PlayerView {
   }
 
   destroy() {
+    this.unfocus();
     this.unlisten();
     this.generation += 1;
     this.teardown();
@@ -297,7 +310,7 @@ export class PlayerView {
 
   describe() {
     const active = this.engine && this.engine.active();
-    const { videoWidth: width, videoHeight: height } = this.video;
+    const { width, height } = codedSize(active, this.video);
     const label = active ? active.label : height ? String(height) : "";
     const adaptive = this.engine && this.engine.kind !== "progressive";
     const mode = adaptive ? (this.model.get("rendition") === "auto" ? "auto" : "pinned") : "";
@@ -414,6 +427,7 @@ export class PlayerView {
   }
 
   drawStatus() {
+    setAttr(this.video, "aria-label", `Video ${this.model.get("file_code") || ""}`.trim());
     const status = this.model.get("status");
     this.root.dataset.status = status;
     if (status === "error") this.say(this.model.get("error"), "error");

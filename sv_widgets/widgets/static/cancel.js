@@ -8,6 +8,19 @@ function el(tag, className, text) {
   return node;
 }
 
+// src/common/focus.js
+var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
+function suppressShortcuts(node) {
+  node.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  node.addEventListener("focusin", (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    if (!target.hasAttribute(SUPPRESS_SHORTCUTS)) target.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  });
+}
+
 // src/common/model.js
 function listen(model, events) {
   for (const [name, fn] of events) model.on(name, fn);
@@ -40,17 +53,20 @@ function cancelClicked(model) {
 
 // src/cancel/index.js
 function render({ model, el: host }) {
-  const button = el("button", "jupyter-button mod-warning sv-cancel");
+  const button = el("button", "jupyter-button sv-cancel sv-themed");
   button.type = "button";
+  suppressShortcuts(button);
   host.appendChild(button);
+  const disable = (off) => button.setAttribute("aria-disabled", off ? "true" : "false");
   function draw() {
     button.textContent = model.get("description");
-    button.disabled = model.get("disabled");
+    disable(model.get("disabled"));
     button.title = cancelTitle(model.get("interrupt"));
   }
   button.addEventListener("click", () => {
+    if (button.getAttribute("aria-disabled") === "true") return;
     cancelClicked(model);
-    button.disabled = true;
+    disable(true);
   });
   const names = ["change:description", "change:disabled", "change:interrupt"];
   const unlisten = listen(

@@ -529,6 +529,9 @@ function setText(node, text) {
 function setData(node, key, value) {
   if (node.dataset[key] !== value) node.dataset[key] = value;
 }
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
 function setHidden(node, hidden) {
   if (node.hidden !== hidden) node.hidden = hidden;
 }
@@ -545,6 +548,132 @@ function jpegUrl(bytes) {
     bytes
   );
   return URL.createObjectURL(new Blob([part2], { type: "image/jpeg" }));
+}
+
+// src/common/focus.js
+var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
+function suppressShortcuts(node) {
+  node.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  node.addEventListener("focusin", (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    if (!target.hasAttribute(SUPPRESS_SHORTCUTS)) target.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  });
+}
+var CONTROLS = 'button, input, select, textarea, a[href], video[controls], [tabindex]:not([tabindex="-1"])';
+function usable(node) {
+  if (!node.isConnected || node.getClientRects().length === 0) return false;
+  if (node.getAttribute("aria-disabled") === "true") return true;
+  return !/** @type {HTMLButtonElement} */
+  node.disabled;
+}
+function fallbackIn(holder) {
+  for (const selector of [".sv-focus-fallback", CONTROLS]) {
+    for (const node of holder.querySelectorAll(selector)) {
+      if (node.matches(CONTROLS) && usable(node)) return (
+        /** @type {HTMLElement} */
+        node
+      );
+    }
+  }
+  return null;
+}
+function trailOf(node, root) {
+  const trail = [];
+  for (let n = (
+    /** @type {Element | null} */
+    node
+  ); n; n = n.parentElement) {
+    trail.push(n);
+    if (n === root) break;
+  }
+  return trail;
+}
+var lostToBody = () => !document.activeElement || document.activeElement === document.body || document.activeElement === document.documentElement;
+var CARRIED = /* @__PURE__ */ new Map();
+function describe(node) {
+  const name = node.getAttribute("aria-label") || node.getAttribute("title") || node.textContent;
+  return `${node.tagName}|${(name || "").trim()}`;
+}
+function restore(root, wanted) {
+  let frame = 0;
+  const attempt = (tries) => {
+    const active = document.activeElement;
+    const waiting = !root.isConnected || !lostToBody() && active && describe(active) === wanted;
+    if (waiting && !root.contains(active)) {
+      if (tries > 0) frame = requestAnimationFrame(() => attempt(tries - 1));
+      return;
+    }
+    if (!lostToBody()) return;
+    const same = [...root.querySelectorAll(CONTROLS)].find(
+      (n) => describe(n) === wanted && usable(n)
+    );
+    const next = (
+      /** @type {HTMLElement | null} */
+      same || fallbackIn(root)
+    );
+    if (next) next.focus();
+  };
+  attempt(600);
+  return () => cancelAnimationFrame(frame);
+}
+function keepFocus(root, key) {
+  let trail = [];
+  const check = () => {
+    const [lost] = trail;
+    if (!lost || !(lostToBody() || document.activeElement === lost)) return;
+    if (usable(lost)) {
+      if (document.activeElement === lost) return;
+      trail = [];
+      if (key) CARRIED.delete(key);
+      return;
+    }
+    for (const holder of trail.slice(1)) {
+      const next = holder.isConnected ? fallbackIn(holder) : null;
+      if (next) {
+        next.focus();
+        return;
+      }
+    }
+  };
+  const onIn = (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    trail = trailOf(target, root);
+    if (key) CARRIED.set(key, describe(target));
+  };
+  const onOut = (e) => {
+    const to = (
+      /** @type {Node | null} */
+      e.relatedTarget
+    );
+    if (to && !root.contains(to)) {
+      trail = [];
+      if (key) CARRIED.delete(key);
+    } else if (!to) queueMicrotask(check);
+  };
+  root.addEventListener("focusin", onIn);
+  root.addEventListener("focusout", onOut);
+  const observer = new MutationObserver(check);
+  observer.observe(root, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["style", "class", "hidden", "disabled"]
+  });
+  const wanted = key ? CARRIED.get(key) : void 0;
+  const stopRestoring = wanted ? restore(root, wanted) : () => {
+  };
+  return () => {
+    stopRestoring();
+    observer.disconnect();
+    root.removeEventListener("focusin", onIn);
+    root.removeEventListener("focusout", onOut);
+  };
 }
 
 // src/common/bytes.js
@@ -648,6 +777,15 @@ function shown(ctl, row) {
     result: row.phase === "ready" && Boolean(row.file_code)
   };
 }
+var SAID = { initiating: "starting", uploading: "uploading", converting: "converting" };
+function announcement(row) {
+  if (row.phase === "ready") {
+    return `${row.name}: done${row.file_code ? `, file code ${row.file_code}` : ""}`;
+  }
+  if (row.phase === "failed") return `${row.name}: failed: ${row.error || row.message}`;
+  if (row.phase === "cancelled") return `${row.name}: ${row.message || "cancelled"}`;
+  return `${row.name}: ${SAID[row.phase] || row.phase}`;
+}
 
 // src/dropzone/view.js
 function part(node, selector) {
@@ -666,6 +804,7 @@ function drawRow(node, row, ctl, thumbs) {
   setText(q(".sv-dz-size"), head.size);
   setText(q(".sv-dz-via"), head.via);
   const bar = q(".sv-dz-bar");
+  setAttr(bar, "aria-label", `Upload of ${row.name}`);
   if (bar.getAttribute("aria-valuenow") !== percent) {
     bar.setAttribute("aria-valuenow", percent);
     q(".sv-dz-fill").style.width = `${percent}%`;
@@ -684,12 +823,16 @@ function drawRow(node, row, ctl, thumbs) {
   setHidden(q(".sv-dz-result"), !show.result);
   setText(q(".sv-dz-code"), row.file_code || "");
   setText(q(".sv-dz-duration"), row.duration || "-");
-  const img = (
+  drawThumb(
     /** @type {HTMLImageElement} */
-    q(".sv-dz-thumb")
+    q(".sv-dz-thumb"),
+    row,
+    thumbs(row.id)
   );
-  const url = thumbs(row.id);
+}
+function drawThumb(img, row, url) {
   if (url && img.getAttribute("src") !== url) img.src = url;
+  setAttr(img, "alt", `Thumbnail of ${row.file_code || row.name}`);
   setHidden(img, !url);
 }
 function button(className, text, onClick) {
@@ -713,7 +856,6 @@ function rowNode(ctl, getRow) {
   line.append(bar, cancel, retry);
   const detail = el("div", "sv-dz-detail");
   const notes = el("div", "sv-dz-notes");
-  notes.setAttribute("role", "status");
   notes.append(
     el("div", "sv-dz-transport-note"),
     el("div", "sv-dz-note"),
@@ -736,7 +878,7 @@ function rowNode(ctl, getRow) {
 function dropTarget(ctl) {
   const inputId = `sv-dz-${randomId(6)}`;
   const target = el("div", "sv-dz-target");
-  const input = el("input", "sv-dz-input");
+  const input = el("input", "sv-dz-input sv-focus-fallback");
   input.type = "file";
   input.id = inputId;
   const choose = el("label", "sv-dz-choose", "Choose files");
@@ -744,6 +886,11 @@ function dropTarget(ctl) {
   const hint = el("span", "sv-dz-hint", "or drop videos here");
   const how = el("div", "sv-dz-how");
   target.append(input, choose, hint, how);
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    input.click();
+  });
   input.addEventListener("change", () => {
     ctl.add(input.files);
     input.value = "";
@@ -769,7 +916,8 @@ function dropTarget(ctl) {
   return { target, input, how };
 }
 function renderZone(model, host, ctl) {
-  const root = el("div", "sv-dropzone");
+  const root = el("div", "sv-dropzone sv-themed");
+  suppressShortcuts(root);
   host.appendChild(root);
   if (!ctl) {
     root.textContent = "The upload area did not start in this page; re-run the cell.";
@@ -832,8 +980,9 @@ function drawPending(nodes, ctl, key, entry) {
   setData(note, "kind", text.kind);
   return node;
 }
-function rowsDrawer(model, ctl, list, thumbs) {
+function rowsDrawer(model, ctl, list, thumbs, live) {
   const nodes = /* @__PURE__ */ new Map();
+  const said = /* @__PURE__ */ new Map();
   const pendingNodes = /* @__PURE__ */ new Map();
   return () => {
     const rows = model.get("rows") || [];
@@ -850,6 +999,10 @@ function rowsDrawer(model, ctl, list, thumbs) {
     });
     const seen = new Set(rows.map((row) => row.id));
     prune(nodes, (id) => seen.has(id));
+    const news = rows.map(announcement).filter((text, i) => said.get(rows[i].id) !== text);
+    rows.forEach((row, i) => said.set(row.id, announcement(rows[i])));
+    for (const id of said.keys()) if (!seen.has(id)) said.delete(id);
+    if (news.length) setText(live, news.join(". "));
     for (const [key, entry] of ctl.pending) order.push(drawPending(pendingNodes, ctl, key, entry));
     prune(pendingNodes, (key) => ctl.pending.has(key));
     order.forEach((node, i) => {
@@ -862,10 +1015,14 @@ function drawZone(model, root, ctl) {
   const banner = el("div", "sv-dz-banner");
   banner.setAttribute("role", "alert");
   const list = el("ol", "sv-dz-rows");
-  root.append(target, banner, list);
+  list.setAttribute("aria-label", "Uploads");
+  const live = el("div", "sv-visually-hidden");
+  live.setAttribute("role", "status");
+  live.setAttribute("aria-live", "polite");
+  root.append(target, banner, list, live);
   const thumbs = thumbnails(model);
   const drawHead = () => drawTarget(model, ctl, { input, how, banner });
-  const drawRows = rowsDrawer(model, ctl, list, thumbs.url);
+  const drawRows = rowsDrawer(model, ctl, list, thumbs.url, live);
   const draw = () => {
     drawHead();
     drawRows();
@@ -887,7 +1044,9 @@ function drawZone(model, root, ctl) {
   ]);
   Object.assign(root, { svModel: model, svPage: ctl.page });
   draw();
+  const unfocus = keepFocus(root, `dropzone:${model.get("_uid")}`);
   return () => {
+    unfocus();
     ctl.views.delete(draw);
     unlisten();
     thumbs.clear();

@@ -7,6 +7,9 @@ function el(tag, className, text) {
   if (text !== void 0) node.textContent = text;
   return node;
 }
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
 function fillSelect(select, items, value) {
   select.replaceChildren(
     ...items.map(([v, text, disabled]) => {
@@ -32,6 +35,132 @@ function jpegUrl(bytes) {
     bytes
   );
   return URL.createObjectURL(new Blob([part], { type: "image/jpeg" }));
+}
+
+// src/common/focus.js
+var SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
+function suppressShortcuts(node) {
+  node.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  node.addEventListener("focusin", (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    if (!target.hasAttribute(SUPPRESS_SHORTCUTS)) target.setAttribute(SUPPRESS_SHORTCUTS, "true");
+  });
+}
+var CONTROLS = 'button, input, select, textarea, a[href], video[controls], [tabindex]:not([tabindex="-1"])';
+function usable(node) {
+  if (!node.isConnected || node.getClientRects().length === 0) return false;
+  if (node.getAttribute("aria-disabled") === "true") return true;
+  return !/** @type {HTMLButtonElement} */
+  node.disabled;
+}
+function fallbackIn(holder) {
+  for (const selector of [".sv-focus-fallback", CONTROLS]) {
+    for (const node of holder.querySelectorAll(selector)) {
+      if (node.matches(CONTROLS) && usable(node)) return (
+        /** @type {HTMLElement} */
+        node
+      );
+    }
+  }
+  return null;
+}
+function trailOf(node, root) {
+  const trail = [];
+  for (let n = (
+    /** @type {Element | null} */
+    node
+  ); n; n = n.parentElement) {
+    trail.push(n);
+    if (n === root) break;
+  }
+  return trail;
+}
+var lostToBody = () => !document.activeElement || document.activeElement === document.body || document.activeElement === document.documentElement;
+var CARRIED = /* @__PURE__ */ new Map();
+function describe(node) {
+  const name = node.getAttribute("aria-label") || node.getAttribute("title") || node.textContent;
+  return `${node.tagName}|${(name || "").trim()}`;
+}
+function restore(root, wanted) {
+  let frame = 0;
+  const attempt = (tries) => {
+    const active = document.activeElement;
+    const waiting = !root.isConnected || !lostToBody() && active && describe(active) === wanted;
+    if (waiting && !root.contains(active)) {
+      if (tries > 0) frame = requestAnimationFrame(() => attempt(tries - 1));
+      return;
+    }
+    if (!lostToBody()) return;
+    const same = [...root.querySelectorAll(CONTROLS)].find(
+      (n) => describe(n) === wanted && usable(n)
+    );
+    const next = (
+      /** @type {HTMLElement | null} */
+      same || fallbackIn(root)
+    );
+    if (next) next.focus();
+  };
+  attempt(600);
+  return () => cancelAnimationFrame(frame);
+}
+function keepFocus(root, key) {
+  let trail = [];
+  const check = () => {
+    const [lost] = trail;
+    if (!lost || !(lostToBody() || document.activeElement === lost)) return;
+    if (usable(lost)) {
+      if (document.activeElement === lost) return;
+      trail = [];
+      if (key) CARRIED.delete(key);
+      return;
+    }
+    for (const holder of trail.slice(1)) {
+      const next = holder.isConnected ? fallbackIn(holder) : null;
+      if (next) {
+        next.focus();
+        return;
+      }
+    }
+  };
+  const onIn = (e) => {
+    const target = (
+      /** @type {Element} */
+      e.target
+    );
+    trail = trailOf(target, root);
+    if (key) CARRIED.set(key, describe(target));
+  };
+  const onOut = (e) => {
+    const to = (
+      /** @type {Node | null} */
+      e.relatedTarget
+    );
+    if (to && !root.contains(to)) {
+      trail = [];
+      if (key) CARRIED.delete(key);
+    } else if (!to) queueMicrotask(check);
+  };
+  root.addEventListener("focusin", onIn);
+  root.addEventListener("focusout", onOut);
+  const observer = new MutationObserver(check);
+  observer.observe(root, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["style", "class", "hidden", "disabled"]
+  });
+  const wanted = key ? CARRIED.get(key) : void 0;
+  const stopRestoring = wanted ? restore(root, wanted) : () => {
+  };
+  return () => {
+    stopRestoring();
+    observer.disconnect();
+    root.removeEventListener("focusin", onIn);
+    root.removeEventListener("focusout", onOut);
+  };
 }
 
 // src/common/loopback.js
@@ -362,6 +491,17 @@ function playingText({ format, label, width, height, mode, proxied }) {
   ];
   return parts.filter(Boolean).join(" · ");
 }
+function codedSize(track, video) {
+  if (track && track.width && track.height) return { width: track.width, height: track.height };
+  return { width: video.videoWidth, height: video.videoHeight };
+}
+var SEEK = { ArrowLeft: -5, ArrowRight: 5 };
+function seekBy(key, at, duration) {
+  const step = SEEK[key];
+  if (step === void 0) return null;
+  const end = Number.isFinite(duration) ? duration : Infinity;
+  return Math.max(0, Math.min(end, at + step));
+}
 
 // src/player/engines.js
 function progressiveEngine(video) {
@@ -459,7 +599,8 @@ function makeSelect(name) {
   return { label, select };
 }
 function buildView(host) {
-  const root = el("div", "sv-player");
+  const root = el("div", "sv-player sv-themed");
+  suppressShortcuts(root);
   const video = el("video");
   video.controls = true;
   video.preload = "metadata";
@@ -500,6 +641,7 @@ var PlayerView = class {
     this.posterUrl = null;
     this.scheduled = false;
     this.unlisten = this.bind();
+    this.unfocus = keepFocus(this.root, `player:${model.get("file_code")}`);
     this.drawPoster();
     this.drawStatus();
     this.schedule();
@@ -518,6 +660,12 @@ var PlayerView = class {
       video.addEventListener(name, () => this.report());
     }
     video.addEventListener("error", () => this.onVideoError());
+    video.addEventListener("keydown", (e) => {
+      const to = seekBy(e.key, video.currentTime, video.duration);
+      if (to === null) return;
+      e.preventDefault();
+      video.currentTime = to;
+    });
     const restart = () => this.schedule();
     return listen(model, [
       ["change:format", restart],
@@ -532,6 +680,7 @@ var PlayerView = class {
     ]);
   }
   destroy() {
+    this.unfocus();
     this.unlisten();
     this.generation += 1;
     this.teardown();
@@ -686,7 +835,7 @@ var PlayerView = class {
   // ------------------------------------------------------------------ reporting
   describe() {
     const active = this.engine && this.engine.active();
-    const { videoWidth: width, videoHeight: height } = this.video;
+    const { width, height } = codedSize(active, this.video);
     const label = active ? active.label : height ? String(height) : "";
     const adaptive = this.engine && this.engine.kind !== "progressive";
     const mode = adaptive ? this.model.get("rendition") === "auto" ? "auto" : "pinned" : "";
@@ -793,6 +942,7 @@ var PlayerView = class {
     }
   }
   drawStatus() {
+    setAttr(this.video, "aria-label", `Video ${this.model.get("file_code") || ""}`.trim());
     const status = this.model.get("status");
     this.root.dataset.status = status;
     if (status === "error") this.say(this.model.get("error"), "error");
