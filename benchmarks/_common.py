@@ -65,16 +65,21 @@ def standalone(
     doc: str,
     smoke_help: str,
     default_repeats: int,
+    flags: dict[str, str] | None = None,
 ) -> int:
     """The ``main`` of a ``bench_*.py`` run alone: parse ``--smoke``/``--repeats``, print rows.
 
-    Exits 1 when a judged target is missed, as ``run.py`` does.
+    ``flags`` are the benchmark's own switches (``{"--direct-only": "help"}``), passed to
+    ``run`` as keyword arguments (``direct_only=True``). Exits 1 when a judged target is
+    missed, as ``run.py`` does.
     """
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help=smoke_help)
     p.add_argument("--repeats", type=int, help=f"timed trials (default {default_repeats})")
-    args = p.parse_args(argv)
-    rows = run(smoke=args.smoke, repeats=args.repeats)
+    for flag, about in (flags or {}).items():
+        p.add_argument(flag, action="store_true", help=about)
+    args = vars(p.parse_args(argv))
+    rows = run(**args)
     for r in rows:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
         print(

@@ -460,10 +460,14 @@ def _timed(
     bench: Session, path: Path, repeats: int, fast_repeats: int
 ) -> tuple[dict[str, list[Any]], dict[str, list[dict[str, float]]]]:
     """Interleaved trials of every contender on ``path``: their seconds (and uploads), and
-    for the direct upload and its references the CPU seconds each process spent."""
-    contenders: dict[str, Callable[[], Any]] = {
+    for the direct upload and its references the CPU seconds each process spent. With
+    ``repeats`` 0 the relays are left out (``--direct-only``)."""
+    relays: dict[str, Callable[[], Any]] = {
         "bare": lambda: bench.upload("bare", path),
         "relay": lambda: bench.upload("relay", path),
+    }
+    contenders: dict[str, Callable[[], Any]] = {
+        **(relays if repeats else {}),
         "direct": lambda: bench.upload("direct", path),
         "xhr": lambda: _raw_xhr(bench, path),
         "curl": lambda: bench.curl(path),
@@ -617,22 +621,26 @@ def _timed_rows(
     t = {name: _seconds(values) for name, values in results.items()}
     t["post"] = [upload.post_seconds for upload in results["direct"]]
     med = {name: statistics.median(values) for name, values in t.items()}
-    relay_ratio = med["bare"] / med["relay"]  # rates: bytes / seconds, same bytes
     post_ratio = med["post"] / med["xhr"]
     spread = ", ".join(f"{name} {fmt_spread(values)}" for name, values in t.items())
     chunking = f"{best[0] // MIB} MiB chunks, {best[1]} in flight"
     name = _size_name(size)
-    return [
-        Row(
-            f"upload area relay {name}: rate vs bare transport",
-            f"{size / med['relay'] / 1e6:.1f} MB/s",
-            f"bare {size / med['bare'] / 1e6:.1f} MB/s",
-            relay_ratio,
-            f">= {RELAY_TARGET:.2f}x",
-            None if smoke else relay_ratio >= RELAY_TARGET,
-            f"{chunking}; median of {len(t['relay'])} interleaved trials (the direct "
-            f"upload, the page's XHR and curl: {len(t['direct'])}); {spread}",
-        ),
+    rows: list[Row] = []
+    if "relay" in med:
+        relay_ratio = med["bare"] / med["relay"]  # rates: bytes / seconds, same bytes
+        rows.append(
+            Row(
+                f"upload area relay {name}: rate vs bare transport",
+                f"{size / med['relay'] / 1e6:.1f} MB/s",
+                f"bare {size / med['bare'] / 1e6:.1f} MB/s",
+                relay_ratio,
+                f">= {RELAY_TARGET:.2f}x",
+                None if smoke else relay_ratio >= RELAY_TARGET,
+                f"{chunking}; median of {len(t['relay'])} interleaved trials (the direct "
+                f"upload, the page's XHR and curl: {len(t['direct'])}); {spread}",
+            )
+        )
+    rows += [
         Row(
             f"upload area direct {name}: its POST vs the page's own XHR",
             fmt_seconds(med["post"]),
@@ -667,10 +675,15 @@ def _timed_rows(
         ),
         _cpu_row(size, cpu, med),
     ]
+    return rows
 
 
-def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
-    """Sweep the relay's chunking, time both transports, measure memory; return the rows."""
+def run(*, smoke: bool = False, repeats: int | None = None, direct_only: bool = False) -> list[Row]:
+    """Sweep the relay's chunking, time both transports, measure memory; return the rows.
+
+    ``direct_only``: only the direct upload's trials and their references (the page's XHR,
+    curl), a few minutes instead of half an hour.
+    """
     from tests.browser.harness import CHROMIUM
 
     timed_size = 16 * MIB if smoke else GIB
@@ -701,6 +714,10 @@ def run(*, smoke: bool = False, repeats: int | None = None) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="sv-bench-dropzone-") as tmp_name:
         tmp = Path(tmp_name)
         with session(tmp, data_on_tmpfs=on_tmpfs) as bench:
+            if direct_only:
+                path = _sparse(tmp, timed_size)
+                results, cpu = _timed(bench, path, 0, FAST_REPEATS if not smoke else repeats)
+                return _timed_rows(timed_size, results, cpu, DEFAULT, smoke)
             print(f"  sweep of the relay's chunking on {_size_name(sweep_size)}:", flush=True)
             rates = _sweep(bench, _sparse(tmp, sweep_size), chunkings)
             best = _choose(rates)
@@ -733,6 +750,7 @@ def main(argv: list[str] | None = None) -> int:
         doc=__doc__ or "",
         smoke_help="small files, two chunkings, one trial, no verdicts",
         default_repeats=3,
+        flags={"--direct-only": "only the direct upload, the page's XHR and curl"},
     )
 
 

@@ -143,7 +143,13 @@ def wait_video(video: Locator, condition: str, what: str) -> None:
 
 
 def play(video: Locator) -> None:
-    """Start playback as a person would (muted: headless Chromium has no audio output)."""
+    """Start playback as a person would (muted: headless Chromium has no audio output).
+
+    Once the video has its metadata: before that the player may still be attaching its
+    stream, and a new load interrupts a ``play()`` asked for meanwhile (``AbortError``), as
+    it would leave a person's click unanswered.
+    """
+    wait_video(video, "v.readyState >= 1", "no metadata to play")
     video.evaluate("v => { v.muted = true; return v.play(); }")
 
 

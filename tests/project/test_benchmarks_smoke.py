@@ -34,7 +34,7 @@ EXPECTED_ROWS = (
     "pytest fixture: upload, convert (fast), info, per test",
     "upload area relay: chunking sweep",
     "upload area relay 16 MiB: rate vs bare transport",
-    "upload area direct 16 MiB: time vs curl",
+    "upload area direct 16 MiB: its POST vs the page's own XHR",
     "upload area relay 16 MiB: kernel peak over idle",
     "upload area direct 16 MiB: kernel peak over idle",
     "upload area: page JS heap",
