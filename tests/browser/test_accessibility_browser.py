@@ -1,15 +1,17 @@
 """Every widget for keyboard and screen-reader users, in JupyterLab's light and dark themes.
 
 One notebook shows every widget (UploadProgress, the ``%%sv_upload`` rows, UploadDropzone,
-ThumbnailGallery, FileBrowser, Player, the ``%sv_info`` card) and runs once per application;
-then, in the light theme and again in the dark one, each widget's output is checked with:
+ThumbnailGallery, FileBrowser, Player, the ``%sv_info`` card) and runs twice per application;
+in each run, in the light theme and in the dark one, each widget's output is checked with
+axe and the contrast measurement, then the keyboard scenarios run in the theme checked
+last: the dark one in the first run, the light one in the second.
 
 - axe-core (``js/node_modules/axe-core``, pinned in ``js/package.json``, injected from disk,
   never from a CDN), scoped to the widget: no serious or critical violation;
 - our own contrast measurement (axe's colour rule does not evaluate inside JupyterLab):
   every visible text at least 4.5:1 against its effective background (3:1 when large), and
   every control's focus ring and edge at least 3:1 (``js/harness/a11y.js``);
-- keyboard scenarios: Enter on a thumbnail saves it and the focus stays on it, the gallery is
+- the keyboard scenarios: Enter on a thumbnail saves it and the focus stays on it, the gallery is
   one Tab stop, ``m`` inside a widget leaves its cell a code cell, ArrowDown on a menu
   changes its value, arrows on the video seek, Tab and Enter open the file chooser, the
   delete confirmation takes the focus and gives it back, Next on the last page leaves the
@@ -77,8 +79,9 @@ WIDGETS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def a11y_emulator() -> Iterator[Emulator]:
+    """An emulator of this test's own: each run starts from an account with no file."""
     from sv_widgets.emulator import Emulator
 
     accounts = {account: secrets.token_hex(24) for account in ACCOUNTS.values()}
@@ -322,9 +325,16 @@ def _cancel_keeps_focus(page: Page, emulator: Emulator) -> None:
         emulator.clear_faults()
 
 
+@pytest.mark.parametrize("themes", [THEMES, THEMES[::-1]], ids=["keys-in-dark", "keys-in-light"])
 def test_every_widget_passes_axe_contrast_and_keyboard_in_both_themes(
-    page: Page, jupyter: JupyterServer, a11y_emulator: Emulator, sample_clip: Path
+    page: Page,
+    jupyter: JupyterServer,
+    a11y_emulator: Emulator,
+    sample_clip: Path,
+    themes: tuple[str, str],
 ) -> None:
+    """axe and the contrast measurement in both themes; the keyboard scenarios in the theme
+    checked last, which the two runs of each app make the dark one and the light one."""
     _axe_installed()
     page.on("filechooser", lambda chooser: None)  # the page's choosers come to the test
     account = ACCOUNTS[jupyter.app]
@@ -344,7 +354,7 @@ def test_every_widget_passes_axe_contrast_and_keyboard_in_both_themes(
     _file_chooser(page, sample_clip)
     report: dict[str, Any] = {}
     try:
-        for theme in THEMES:
+        for theme in themes:
             _switch_theme(page, theme)
             report[theme] = {}
             _check_theme(page, theme, report[theme])
