@@ -316,6 +316,10 @@ class Emulator(Lifecycle):
             # still reaches the app, so an absurd token gets a JSON 401, not a bare 400.
             http="h11",
             h11_max_incomplete_event_size=8 * 1024 * 1024,
+            # The service speaks no WebSocket: with "auto", uvicorn would import whichever
+            # websockets package the environment has (older uvicorns its deprecated legacy
+            # module, a warning at every start).
+            ws="none",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
