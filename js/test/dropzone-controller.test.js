@@ -240,6 +240,24 @@ describe("direct", () => {
     );
   });
 
+  test("the page redraws its own progress at most every DRAW_MS, and more often than it reports", () => {
+    const zone = zoneWithFile({ size: 1000 });
+    let draws = 0;
+    zone.ctl.views.add(() => (draws += 1));
+    zone.model.receive(direct("t1", { size: 1000 }));
+    draws = 0;
+    const [request] = zone.browser.requests;
+    const step = TIMING.DRAW_MS / 5;
+    for (let at = 0; at < TIMING.PROGRESS_MS; at += step) {
+      request.progress(at / 10 + 1, 1000);
+      zone.browser.advance(step);
+    }
+    const periods = TIMING.PROGRESS_MS / TIMING.DRAW_MS;
+    assert.equal(draws, periods); // one at the first event, then one per DRAW_MS
+    assert.equal(sent(zone).length, 1); // the kernel heard of it once
+    assert.ok(TIMING.DRAW_MS < TIMING.PROGRESS_MS);
+  });
+
   test("a long answer is cut to what the kernel reads", () => {
     const zone = zoneWithFile();
     zone.model.receive(direct("t1"));
@@ -439,6 +457,34 @@ describe("ticks and the heartbeat", () => {
     zone.browser.beat();
     assert.match(zone.ctl.lost, /^no word from the kernel for 20 s/);
     assert.equal(zone.browser.requests[0].aborted, true);
+  });
+
+  test("the heartbeat speaks only after ALIVE_MS without a message to the kernel", () => {
+    const zone = zoneWithFile(); // its add is pending: the page has something under way
+    zone.browser.beat();
+    assert.deepEqual(sent(zone), []); // the add itself was word enough
+    zone.browser.advance(TIMING.ALIVE_MS - 1);
+    zone.browser.beat();
+    assert.deepEqual(sent(zone), []);
+    zone.browser.advance(1);
+    zone.browser.beat();
+    assert.deepEqual(sent(zone), [{ type: "alive", page: "page1" }]);
+    zone.browser.advance(TIMING.ALIVE_MS / 3);
+    zone.browser.beat();
+    assert.deepEqual(sent(zone), []); // the alive counts as word too
+  });
+
+  test("a direct upload's progress reports stand in for the heartbeat", () => {
+    const zone = zoneWithFile({ size: 100 });
+    zone.model.receive(direct("t1", { size: 100 }));
+    const [request] = zone.browser.requests;
+    for (let loaded = 10; loaded < 100; loaded += 10) {
+      zone.browser.advance(TIMING.PROGRESS_MS);
+      request.progress(loaded, 100);
+      zone.browser.beat();
+    }
+    const types = new Set(sent(zone).map((m) => m.type));
+    assert.deepEqual([...types], ["progress"]);
   });
 
   test("every beat redraws the views (time-based notes)", () => {

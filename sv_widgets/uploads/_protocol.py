@@ -128,9 +128,10 @@ PAGE_TIMING: Final = {
     "WINDOW": 1,  # chunks unacknowledged at once when the kernel names none
     "KEY_BYTES": 6,  # random bytes of a file's key (a page id has 9)
     "WAIT_NOTE_MS": 1500,  # unanswered this long: the page says it waits for the kernel
-    "ALIVE_MS": 3000,  # the page's heartbeat while uploads run
+    "ALIVE_MS": 3000,  # while uploads run: the page's heartbeat after this long unheard
     "KERNEL_SILENCE_MS": 20_000,  # no tick this long while uploading: the kernel is gone
-    "PROGRESS_MS": 500,  # direct progress reports, at most this often
+    "PROGRESS_MS": 1000,  # direct progress reports, at most this often
+    "DRAW_MS": 500,  # the page redraws a direct upload's progress at most this often
 }
 
 #: Why a page gave up on an upload (``failed.reason``); the first two let ``auto`` relay.

@@ -89,6 +89,7 @@ import { listen } from "../common/model.js";
  * @property {Set<() => void>} views each view's redraw
  * @property {boolean} busy the kernel's last tick said a cell runs
  * @property {number} lastTick
+ * @property {number} lastSent when this page last sent the kernel a message
  * @property {string} lost why this page stopped sending ("" while it has not)
  * @property {(list: Iterable<PageFile> | ArrayLike<PageFile> | null) => void} add
  * @property {(row: Row) => void} cancel
@@ -217,7 +218,8 @@ function addFiles(ctl, model, list) {
  * @param {Controller} ctl
  */
 function beat(ctl) {
-  if (ctl.live.size || ctl.pending.size) ctl.post(toKernel.alive(ctl.page));
+  const quiet = ctl.env.now() - ctl.lastSent >= TIMING.ALIVE_MS;
+  if ((ctl.live.size || ctl.pending.size) && quiet) ctl.post(toKernel.alive(ctl.page));
   const silence = ctl.env.now() - ctl.lastTick;
   if (ctl.live.size && ctl.lastTick && silence > TIMING.KERNEL_SILENCE_MS) {
     const seconds = TIMING.KERNEL_SILENCE_MS / 1000;
@@ -262,6 +264,7 @@ function newController(model, env) {
     views: new Set(),
     busy: false,
     lastTick: 0,
+    lastSent: 0,
     lost: "",
     buffersReach: null,
     add: (list) => addFiles(ctl, model, list),
@@ -285,6 +288,7 @@ function newController(model, env) {
       }
       try {
         model.send(greeting ? content : { ...content, secret: ctl.secret }, undefined, buffers);
+        ctl.lastSent = ctl.env.now();
         return true;
       } catch {
         return false;

@@ -38,7 +38,9 @@ export function reachable(url, location) {
 
 /**
  * Tell the kernel how the POST goes: its progress (at most every PROGRESS_MS), the upload
- * server's answer, a network failure, a stop obeyed.
+ * server's answer, a network failure, a stop obeyed. This page redraws its own progress more
+ * often (at most every DRAW_MS). Each message makes the kernel busy for a moment, which the
+ * whole of JupyterLab redraws for, on the same cores as the POST: they are kept few.
  *
  * @param {Controller} ctl
  * @param {Request} xhr
@@ -48,13 +50,18 @@ function follow(ctl, xhr, t) {
   const { env, live } = ctl;
   let loaded = 0; // of the request body, as the browser counts it
   let reported = 0;
+  let drawn = 0;
   xhr.upload.addEventListener("progress", (e) => {
     if (!e.lengthComputable || e.total <= 0) return;
     loaded = Math.max(loaded, e.loaded);
     t.sent = Math.min(t.total, Math.round((e.loaded / e.total) * t.total));
-    if (env.now() - reported >= TIMING.PROGRESS_MS) {
-      reported = env.now();
+    const now = env.now();
+    if (now - reported >= TIMING.PROGRESS_MS) {
+      reported = now;
       ctl.post(toKernel.progress(t.tid, t.sent));
+    }
+    if (now - drawn >= TIMING.DRAW_MS) {
+      drawn = now;
       ctl.changed();
     }
   });

@@ -73,11 +73,13 @@ var TIMING = Object.freeze({
   WAIT_NOTE_MS: 1500,
   // unanswered this long: say that we wait for the kernel
   ALIVE_MS: 3e3,
-  // heartbeat while uploads run (checked three times as often)
+  // while uploads run: a heartbeat after this long without a message
   KERNEL_SILENCE_MS: 2e4,
   // no tick this long while uploading: the kernel is gone
-  PROGRESS_MS: 500
+  PROGRESS_MS: 1e3,
   // direct progress reports to the kernel, at most this often
+  DRAW_MS: 500
+  // this page's own redraws of a direct upload's progress, at most this often
 });
 var toKernel = Object.freeze({
   /** @param {string} page */
@@ -170,13 +172,18 @@ function follow(ctl, xhr, t) {
   const { env, live } = ctl;
   let loaded = 0;
   let reported = 0;
+  let drawn = 0;
   xhr.upload.addEventListener("progress", (e) => {
     if (!e.lengthComputable || e.total <= 0) return;
     loaded = Math.max(loaded, e.loaded);
     t.sent = Math.min(t.total, Math.round(e.loaded / e.total * t.total));
-    if (env.now() - reported >= TIMING.PROGRESS_MS) {
-      reported = env.now();
+    const now = env.now();
+    if (now - reported >= TIMING.PROGRESS_MS) {
+      reported = now;
       ctl.post(toKernel.progress(t.tid, t.sent));
+    }
+    if (now - drawn >= TIMING.DRAW_MS) {
+      drawn = now;
       ctl.changed();
     }
   });
@@ -388,7 +395,8 @@ function addFiles(ctl, model, list) {
   ctl.changed();
 }
 function beat(ctl) {
-  if (ctl.live.size || ctl.pending.size) ctl.post(toKernel.alive(ctl.page));
+  const quiet = ctl.env.now() - ctl.lastSent >= TIMING.ALIVE_MS;
+  if ((ctl.live.size || ctl.pending.size) && quiet) ctl.post(toKernel.alive(ctl.page));
   const silence = ctl.env.now() - ctl.lastTick;
   if (ctl.live.size && ctl.lastTick && silence > TIMING.KERNEL_SILENCE_MS) {
     const seconds = TIMING.KERNEL_SILENCE_MS / 1e3;
@@ -416,6 +424,7 @@ function newController(model, env) {
     views: /* @__PURE__ */ new Set(),
     busy: false,
     lastTick: 0,
+    lastSent: 0,
     lost: "",
     buffersReach: null,
     add: (list) => addFiles(ctl, model, list),
@@ -437,6 +446,7 @@ function newController(model, env) {
       }
       try {
         model.send(greeting ? content : { ...content, secret: ctl.secret }, void 0, buffers);
+        ctl.lastSent = ctl.env.now();
         return true;
       } catch {
         return false;
