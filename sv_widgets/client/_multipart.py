@@ -133,10 +133,10 @@ class MultipartBody:
     --------
     >>> import io
     >>> from sv_widgets.client._sources import open_source
-    >>> src = open_source(io.BytesIO(b"abc"))
+    >>> src = open_source(io.BytesIO(b"a b"))  # a space: never part of the (hex) boundary
     >>> body = MultipartBody([("ref", "r1")], "file", ProgressReader(src, ProgressThrottle(None)))
     >>> data = b"".join(body)
-    >>> len(data) == len(body), data.count(b"abc"), body.content_type.startswith("multipart/")
+    >>> len(data) == len(body), data.count(b"a b"), body.content_type.startswith("multipart/")
     (True, 1, True)
     """
 
