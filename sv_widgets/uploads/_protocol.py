@@ -370,7 +370,12 @@ PAGE_MESSAGES: Final = {
             _f("message", "text", "the page's message"),
         ),
         _page(FromPage.STOPPED, "a stop was obeyed (or the upload was not running)", _TID, _SECRET),
-        _page(FromPage.ALIVE, "the page is still there (while uploads run)", _PAGE, _SECRET),
+        _page(
+            FromPage.ALIVE,
+            "the page is still there (while uploads run, after ALIVE_MS of no other message)",
+            _PAGE,
+            _SECRET,
+        ),
         _page(FromPage.BYE, "the page is going (reload, close)", _PAGE, _SECRET),
     )
 }
