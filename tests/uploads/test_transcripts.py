@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
@@ -80,6 +81,7 @@ class Kernel:
         self.service = Service()
         self.sent: list[dict[str, Any]] = []
         self.changed = threading.Condition()
+        self.version = 0  # of what the session did, counted under `changed`
         secrets = (f"secret{n}" for n in count(1))
         self.session = PageSession(
             self.service,  # type: ignore[arg-type]
@@ -100,15 +102,28 @@ class Kernel:
         if content["type"] != FromKernel.TICK:
             with self.changed:
                 self.sent.append(content)
+                self.version += 1
                 self.changed.notify_all()
 
     def _changed(self) -> None:
         with self.changed:
+            self.version += 1
             self.changed.notify_all()
 
     def wait(self, condition: Any, what: str) -> None:
-        with self.changed:
-            assert self.changed.wait_for(condition, WAIT), what
+        """Until ``condition()`` holds. It is asked without holding ``changed``: it may take
+        the session's lock, which a row's thread holds while it reports a change."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            with self.changed:
+                seen = self.version
+            if condition():
+                return
+            with self.changed:
+                left = deadline - time.monotonic()
+                assert left > 0, what
+                if self.version == seen:
+                    self.changed.wait(left)
 
     def phases(self) -> dict[str, str]:
         with self.session.lock:
