@@ -245,6 +245,12 @@ def _menu_and_video_keys(page: Page, code: str) -> None:
     page.keyboard.press("ArrowDown")
     expect(menu).not_to_have_value(before)
     assert set(page.evaluate(_FN["cellTypes"])) == {"code"}
+    # The new format loads a new source, which starts at 0 s: seek once it has loaded.
+    chosen_format = menu.input_value()
+    if chosen_format != "auto":
+        expect(player).to_have_attribute("data-format", chosen_format)
+    expect(player).to_have_attribute("data-state", "playing", timeout=WIDGET_TIMEOUT_MS)
+    wait_for_video_metadata(video)
     video.focus()
     start = video.evaluate("v => v.currentTime")
     page.keyboard.press("ArrowRight")
