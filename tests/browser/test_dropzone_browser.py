@@ -521,10 +521,17 @@ def test_hostile_messages_from_the_page_are_refused_and_the_kernel_still_answers
     sample_clip: Path,
     big_file: Callable[[int], Path],
 ) -> None:
+    # The upload server holds the first page's relay (body unread) until the hostile messages
+    # have been sent, so that they meet a live upload however fast the machine is.
+    service.set_faults(["upload:stall"])
     zone = open_zone(page, jupyter_lab, service, "dropzone-hostile.ipynb", "--transport relay")
-    path = big_file(256)
+    kernel_execute(
+        page, "get_ipython().run_line_magic('sv_client', '')._transport.timeout = (120.0, 120.0)"
+    )
+    path = big_file(64)
     choose(zone, path)
     live = row(zone, path.name)
+    wait_until(lambda: stalls_holding(service) == 1, "the upload server holds the upload")
     wait_started(live)
     send = """(root, [content, withBuffer]) => root.svModel.send(
         content, undefined, withBuffer ? [new Uint8Array(16).buffer] : undefined)"""
@@ -568,9 +575,12 @@ def test_hostile_messages_from_the_page_are_refused_and_the_kernel_still_answers
     expect(zone.locator(".sv-dz-banner")).to_contain_text(
         f"refused a hello from page '{page_id}': that page already said hello"
     )
+    # None of it touched the first page's relay: let the server read, and it arrives whole.
     expect(live).to_have_attribute("data-phase", "uploading")
-    live.get_by_role("button", name="Cancel").click()
-    expect(live).to_have_attribute("data-phase", "cancelled", timeout=TIMEOUT_MS)
+    service.clear_faults()
+    expect(live).to_have_attribute("data-phase", "ready", timeout=TIMEOUT_MS)
+    first = live.locator(".sv-dz-code").inner_text()
+    assert stored(service, first) == path.read_bytes()
 
     # Names no file system gives: refused in their rows before anything is sent.
     hostile = [
@@ -583,11 +593,56 @@ def test_hostile_messages_from_the_page_are_refused_and_the_kernel_still_answers
     for reason in (r for _, r in hostile):
         expect(zone.locator(".sv-dz-error", has_text=reason)).to_have_count(1)
 
+    # The second page's own relay, broken by its own chunk out of order: that row fails, and
+    # says why.
+    relay = """(root, [secret, name]) => new Promise((resolve) => {
+        const model = root.svModel;
+        const heard = (msg) => {
+            if (msg && msg.type === "relay" && msg.page === "hostile" && msg.name === name) {
+                model.off("msg:custom", heard);
+                resolve(msg.tid);
+            }
+        };
+        model.on("msg:custom", heard);
+        model.send({ type: "add", page: "hostile", secret,
+                     files: [{ key: "own", name, size: 1000 }] });
+    })"""
+    tid = zone.evaluate(relay, [secret, "own-relay.mp4"])
+    zone.evaluate(send, [{"type": "chunk", "tid": tid, "offset": 7, "secret": secret}, True])
+    broken = row(zone, "own-relay.mp4")
+    expect(broken).to_have_attribute("data-phase", "failed", timeout=TIMEOUT_MS)
+    expect(broken.locator(".sv-dz-error")).to_contain_text(
+        "refused from the page: a chunk at byte 7 arrived where byte 0 was expected"
+    )
+    # A page whose binary buffers do not reach the kernel is told so in its welcome, and its
+    # relays fail at once instead of hanging.
+    bare = zone.evaluate(
+        """(root) => new Promise((resolve) => {
+            const model = root.svModel;
+            const heard = (msg) => {
+                if (msg && msg.type === "welcome" && msg.page === "bare") {
+                    model.off("msg:custom", heard);
+                    resolve(msg);
+                }
+            };
+            model.on("msg:custom", heard);
+            model.send({ type: "hello", page: "bare" });
+        })"""
+    )
+    assert bare["buffers"] is False
+    files = [{"key": "b1", "name": "unrelayable.mp4", "size": 1000}]
+    add = {"type": "add", "page": "bare", "secret": bare["secret"], "files": files}
+    zone.evaluate(send, [add, False])
+    unrelayable = row(zone, "unrelayable.mp4")
+    expect(unrelayable).to_have_attribute("data-phase", "failed", timeout=TIMEOUT_MS)
+    expect(unrelayable.locator(".sv-dz-error")).to_contain_text("cannot relay the file")
+
     # The kernel still answers, and the next file still goes up whole.
-    run_cell_until(page, 2, "[]")
+    run_cell_until(page, 2, repr([first]))
     choose(zone, sample_clip)
     one = row(zone, sample_clip.name)
     expect(one).to_have_attribute("data-phase", "ready", timeout=TIMEOUT_MS)
     code = one.locator(".sv-dz-code").inner_text()
     assert stored(service, code) == sample_clip.read_bytes()
-    assert list(service.client(ACCOUNT).iter_files()) == [code]  # nothing of the refused ones
+    # Nothing of the refused ones.
+    assert sorted(service.client(ACCOUNT).iter_files()) == sorted([first, code])
