@@ -304,6 +304,24 @@ def test_cancel_midway_leaves_nothing_stored(
     assert_nothing_stored(service, service.client(ACCOUNT))
 
 
+def test_cancel_from_the_keyboard_leaves_the_focus_on_the_rows_retry(
+    page: Page, jupyter_lab: JupyterServer, service: Emulator, big_file: Callable[[int], Path]
+) -> None:
+    """Enter on a row's Cancel: the button goes, and the focus goes to the Retry that takes
+    its place (not to the page body, where the next Tab would start at the top of the
+    application). The upload server holds the upload, so it is still live when cancelled."""
+    service.set_faults(["upload:stall"])
+    one = start_big_upload(page, jupyter_lab, service, big_file(64), "relay", "cancel-keys")
+    cancel = one.get_by_role("button", name="Cancel")
+    cancel.focus()
+    page.keyboard.press("Enter")
+    expect(one).to_have_attribute("data-phase", "cancelled", timeout=TIMEOUT_MS)
+    expect(cancel).to_be_hidden()
+    expect(one.get_by_role("button", name="Retry")).to_be_focused()
+    page.keyboard.press("m")  # a notebook shortcut (to Markdown) must not fire on Retry
+    expect(page.locator(".jp-Notebook .jp-MarkdownCell")).to_have_count(0)
+
+
 @pytest.mark.parametrize("transport", ["relay", "direct"])
 def test_cancel_ends_an_upload_the_upload_server_holds_back(
     page: Page,

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .harness import (
+    WIDGET_TIMEOUT_MS,
     cell_output,
     collapse_left_area,
     kernel_execute,
@@ -53,6 +54,7 @@ ACCOUNTS = (
     "browser-upload",
     "browser-player",
     "browser-state",
+    "browser-convert",
 )
 
 
@@ -208,6 +210,41 @@ def test_file_browser_shows_every_file_and_deletes_after_confirmation(
     remaining = set(client.iter_files())
     assert kept in remaining
     assert not remaining & set(doomed)
+
+
+def test_convert_from_a_rows_details_by_keyboard_gives_the_focus_back_to_the_row(
+    page: Page, jupyter_lab: JupyterServer, browser_emulator: Emulator, sample_clip: Path
+) -> None:
+    """A file uploaded without conversion: Enter on its row's Details opens them, Enter on
+    their Convert requests the conversion and closes them, and the focus goes back to the
+    row's Details button (the control that opened them), never to the page body."""
+    client = browser_emulator.client("browser-convert")
+    code = client.upload(sample_clip)
+    write_notebook(
+        jupyter_lab.root_dir,
+        "file-browser-convert.ipynb",
+        [CLIENT_CELL, "from sv_widgets import FileBrowser\nFileBrowser(client)"],
+    )
+    open_notebook(page, jupyter_lab, "file-browser-convert.ipynb")
+    point_kernel_at(page, browser_emulator, "browser-convert")
+    run_all(page)
+
+    browser = wait_for_widget(page, ".sv-file-browser", cell_index=1)
+    row = browser.locator(".sv-file-row:visible").filter(has_text=code)
+    expect(row).to_contain_text("not converted", timeout=WIDGET_TIMEOUT_MS)
+    toggle = row.locator("button.sv-details-button")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    convert = row.get_by_role("button", name="Convert")
+    expect(convert).to_be_visible(timeout=WIDGET_TIMEOUT_MS)
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    convert.focus()
+    page.keyboard.press("Enter")
+    expect(convert).to_have_count(0, timeout=WIDGET_TIMEOUT_MS)  # the details closed
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    client.wait_for_conversion(code, timeout=CONVERSION_TIMEOUT_S, poll=0.25)
+    expect(row).not_to_contain_text("not converted", timeout=WIDGET_TIMEOUT_MS)
 
 
 def test_sv_upload_shows_progress_to_the_end_and_the_new_code(
