@@ -487,13 +487,24 @@ describe("ticks and the heartbeat", () => {
     assert.deepEqual([...types], ["progress"]);
   });
 
-  test("every beat redraws the views (time-based notes)", () => {
-    const zone = startZone();
+  test("a beat redraws the views while a file is under way (time-based notes)", () => {
+    const zone = zoneWithFile(); // its add is pending
     let draws = 0;
     zone.ctl.views.add(() => (draws += 1));
     zone.browser.beat();
     zone.browser.beat();
     assert.equal(draws, 2);
+  });
+
+  test("an idle area's beat redraws nothing", () => {
+    const zone = startZone();
+    welcome(zone);
+    let draws = 0;
+    zone.ctl.views.add(() => (draws += 1));
+    zone.browser.advance(60000);
+    zone.browser.beat();
+    zone.browser.beat();
+    assert.equal(draws, 0);
   });
 });
 

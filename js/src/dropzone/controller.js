@@ -225,7 +225,9 @@ function beat(ctl) {
     const seconds = TIMING.KERNEL_SILENCE_MS / 1000;
     lose(ctl, `no word from the kernel for ${seconds} s (restarted or stopped?)`);
   }
-  ctl.changed(); // time-based notes ("waiting for the kernel")
+  // Time-based notes ("waiting for the kernel") can change only while something is under
+  // way: an idle area is not redrawn.
+  if (ctl.live.size || ctl.pending.size || ctl.answers.size) ctl.changed();
 }
 
 /**

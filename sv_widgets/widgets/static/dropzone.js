@@ -402,7 +402,7 @@ function beat(ctl) {
     const seconds = TIMING.KERNEL_SILENCE_MS / 1e3;
     lose(ctl, `no word from the kernel for ${seconds} s (restarted or stopped?)`);
   }
-  ctl.changed();
+  if (ctl.live.size || ctl.pending.size || ctl.answers.size) ctl.changed();
 }
 function onRows(ctl, rows) {
   for (const row of rows) {
