@@ -132,11 +132,7 @@ class DemoService:
         """The child ended by itself (killed, out of memory): note how, so that the next
         announcement says a new one started and the old uploads are gone."""
         assert self._emulator is not None
-        code = self._emulator.proc.poll() if self._emulator.proc is not None else None
-        if code is not None and code < 0:
-            how = f"killed by signal {-code}"
-        else:
-            how = f"exit status {code}"
+        how = self._emulator.ended or "ended"
         self._replaced = f"the demo emulator had stopped ({how}); "
         self._emulator.stop()  # reaps it and closes its pipes
         self._emulator = None

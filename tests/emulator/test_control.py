@@ -409,6 +409,16 @@ def test_emulator_process_runs_the_cli(tmp_path: Path) -> None:
     assert child.returncode == 0  # stopped by SIGTERM, cleanly
 
 
+def test_emulator_process_says_how_its_child_ended() -> None:
+    with EmulatorProcess(accounts={ME: MY_KEY}, options=["--conversions", "fast"]) as emu:
+        assert emu.ended == ""  # running
+        assert emu.proc is not None
+        emu.proc.send_signal(signal.SIGKILL)
+        emu.proc.wait(30)
+        assert emu.ended == "killed by signal 9"
+        assert not emu.running
+
+
 def test_emulator_process_keeps_private_keys_off_the_command_line() -> None:
     with EmulatorProcess(accounts={ME: MY_KEY}, options=["--conversions", "fast"]) as emu:
         cmdline = Path(f"/proc/{emu.pid}/cmdline").read_bytes().decode()

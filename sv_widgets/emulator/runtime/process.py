@@ -155,7 +155,7 @@ class EmulatorProcess(Lifecycle):
             return "no banner in time"
         self._stderr.seek(0)
         text = self._stderr.read().decode("utf-8", "replace")[-2000:].strip()
-        return text or f"exit status {self.proc.returncode}"
+        return text or self.ended
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the child the way Ctrl-C would (``SIGTERM``), killing it if it hangs."""
@@ -189,6 +189,15 @@ class EmulatorProcess(Lifecycle):
     def running(self) -> bool:
         """Whether the child is alive."""
         return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def ended(self) -> str:
+        """How the child ended: ``"exit status N"`` or ``"killed by signal N"``; ``""`` while
+        it runs (or once :meth:`stop` has reaped it)."""
+        code = self.proc.poll() if self.proc is not None else None
+        if code is None:
+            return ""
+        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
 
     @property
     def pid(self) -> int:
