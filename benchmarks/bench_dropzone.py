@@ -110,7 +110,7 @@ _SETUP = textwrap.dedent(
     class Drain:
         """A client that takes the relayed bytes and throws them away: the channel alone."""
 
-        def initiate_upload(self):
+        def initiate_upload(self, *, cancel=None):
             return UploadTicket("http://bare.invalid/upload", "bare", "bare")
 
         def upload(self, source, *, ticket=None, on_progress=None, cancel=None):

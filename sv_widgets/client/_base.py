@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from sv_widgets import signing
 from sv_widgets.client._replies import check_binary, parse_json
-from sv_widgets.client._transport import Attempt, Transport
+from sv_widgets.client._transport import Attempt, RequestAbort, Transport
 from sv_widgets.errors import ConfigurationError
 from sv_widgets.wire import DEFAULT_API_URL, DEFAULT_THUMBNAIL_URL, is_http_url
 
@@ -154,13 +154,14 @@ class ClientBase:
         expires_in: int | None = None,
         params: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
+        abort: RequestAbort | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
         def build() -> Attempt:
             token = self._token(*signed, expires_in or self.expires_in, **extra)
-            return Attempt(
-                http, self._api_url + path, {"token": token, **(params or {})}, form, {}, (token,)
-            )
+            url = self._api_url + path
+            query = {"token": token, **(params or {})}
+            return Attempt(http, url, query, form, {}, (token,), abort=abort)
 
         endpoint = f"{http} {path}"
         result: dict[str, Any] = self._transport.send(

@@ -46,12 +46,13 @@ _WATCH_EXIT = 0.2  # seconds a cancel watcher may outlive its upload before it n
 
 
 @contextlib.contextmanager
-def _cancelling(
-    cancel: threading.Event | None, form: MultipartBody, abort: RequestAbort | None
+def _cut_when(
+    cancel: threading.Event | None,
+    abort: RequestAbort | None,
+    stop: Callable[[], bool] = lambda: True,
 ) -> Iterator[None]:
-    """While the block sends ``form``, a thread waits for ``cancel``: when it is set, the body
-    stops and, if it was stopped short, the request's connection is cut (which wakes a send
-    blocked in it). A body already sent whole is left to its answer."""
+    """While the block runs, a thread waits for ``cancel``: when it is set, and ``stop()``
+    agrees, ``abort`` is cut, which wakes a send or a wait blocked in its connection."""
     if cancel is None or abort is None:
         yield
         return
@@ -60,16 +61,21 @@ def _cancelling(
     def watch() -> None:
         while not ended.is_set():
             if cancel.wait(_WATCH_EXIT):
-                if form.stop():
+                if stop():
                     abort.cut()
                 return
 
-    watcher = threading.Thread(target=watch, name="sv-upload-cancel", daemon=True)
+    watcher = threading.Thread(target=watch, name="sv-cancel", daemon=True)
     watcher.start()
     try:
         yield
     finally:
         ended.set()
+
+
+def _answer_abort(cancel: threading.Event | None) -> RequestAbort | None:
+    """What lets ``cancel`` end a request whose answer may be dropped (a GET)."""
+    return RequestAbort(answer=True) if cancel is not None else None
 
 
 class Client(ClientBase):
@@ -109,23 +115,30 @@ class Client(ClientBase):
 
     # ------------------------------------------------------------------ uploads
 
-    def initiate_upload(self, *, expires_in: int | None = None) -> UploadTicket:
+    def initiate_upload(
+        self, *, expires_in: int | None = None, cancel: threading.Event | None = None
+    ) -> UploadTicket:
         """Ask for an upload server and ticket (``GET /upload/initiate``), retried if needed.
 
-        ``expires_in`` defaults to the client's ``upload_expires_in`` (3600 s).
+        ``expires_in`` defaults to the client's ``upload_expires_in`` (3600 s). Setting
+        ``cancel`` (from another thread) ends the call at once, even while the service is
+        slow to answer or between two tries, with :class:`~sv_widgets.errors.Cancelled`.
 
         Examples
         --------
         >>> client.initiate_upload().server  # doctest: +SKIP
         'https://www.sparevideos.com/fileservers/upload'
         """
-        body = self._api(
-            "GET",
-            "/upload/initiate",
-            ("upload", "initiate"),
-            idempotent=True,
-            expires_in=expires_in or self.upload_expires_in,
-        )
+        abort = _answer_abort(cancel)
+        with _cut_when(cancel, abort):
+            body = self._api(
+                "GET",
+                "/upload/initiate",
+                ("upload", "initiate"),
+                idempotent=True,
+                expires_in=expires_in or self.upload_expires_in,
+                abort=abort,
+            )
         return UploadTicket.from_json(body)
 
     def upload(
@@ -170,7 +183,7 @@ class Client(ClientBase):
         """
         src = open_source(source)
         try:
-            ticket = ticket or self.initiate_upload()
+            ticket = ticket or self.initiate_upload(cancel=cancel)
             throttle = ProgressThrottle(on_progress)
             reader = ProgressReader(src, throttle)
             form = MultipartBody([("token", ticket.token), ("ref", ticket.ref)], "file", reader)
@@ -183,7 +196,7 @@ class Client(ClientBase):
                 (ticket.token,),
                 abort=RequestAbort() if cancel is not None else None,
             )
-            with _cancelling(cancel, form, spec.abort):
+            with _cut_when(cancel, spec.abort, form.stop):
                 try:
                     body = self._transport.send(
                         lambda: spec, endpoint="POST upload", idempotent=False, parse=parse_json
@@ -308,20 +321,22 @@ class Client(ClientBase):
         :class:`~sv_widgets.errors.FileserverError`; waiting longer than ``timeout`` raises
         :class:`~sv_widgets.errors.ConversionTimeout` (the file keeps converting). Setting
         ``cancel`` (from another thread) stops the wait with
-        :class:`~sv_widgets.errors.Cancelled`.
+        :class:`~sv_widgets.errors.Cancelled`, between two polls or during one.
 
         Examples
         --------
         >>> client.wait_for_conversion(code, on_progress=print).streams.mp4  # doctest: +SKIP
         """
-        return wait_converted(
-            self.file_info,
-            _code(file_code),
-            timeout=timeout,
-            poll=poll,
-            on_progress=on_progress,
-            pause=cancel.wait if cancel is not None else None,
-        )
+        abort = _answer_abort(cancel)
+        with _cut_when(cancel, abort):
+            return wait_converted(
+                lambda code: self._file_info(code, abort),
+                _code(file_code),
+                timeout=timeout,
+                poll=poll,
+                on_progress=on_progress,
+                pause=cancel.wait if cancel is not None else None,
+            )
 
     # ------------------------------------------------------------------ files
 
@@ -333,8 +348,12 @@ class Client(ClientBase):
         >>> client.file_info("1700000000-AbC123").duration_text  # doctest: +SKIP
         '0:00:15'
         """
-        code = _code(file_code)
-        body = self._api("GET", "/me/file", ("file", "get"), idempotent=True, file_code=code)
+        return self._file_info(_code(file_code), None)
+
+    def _file_info(self, code: str, abort: RequestAbort | None) -> FileInfo:
+        body = self._api(
+            "GET", "/me/file", ("file", "get"), idempotent=True, abort=abort, file_code=code
+        )
         return FileInfo.from_json(body, code=code)
 
     def set_thumbnail(self, file_code: str, file_name: str) -> None:

@@ -205,9 +205,14 @@ class RequestAbort:
     The transport hands this to the connection the request goes out on (:meth:`attach`,
     :meth:`detach`); :meth:`cut` then shuts that connection's socket down, which wakes a send
     blocked in it at once (a server that stopped reading, a stalled uplink), and the request
-    fails with a connection error. A connection still opening when the cut comes refuses to
-    go on once it is open. Once the request has been sent, a cut touches nothing: the
-    connection may be serving the answer, or another request.
+    fails with :class:`~sv_widgets.errors.Cancelled`. A connection still opening when the
+    cut comes refuses to go on once it is open, and a cut request is not tried again.
+
+    Once the request has been sent, a cut touches nothing by default: an upload's answer is
+    the file's code, and must be read. With ``answer=True`` (requests whose answer may be
+    dropped, such as a ``GET``), the connection stays cuttable until the answer's head has
+    arrived, so that a cut also ends the wait for a server slow to answer. It is never
+    cuttable after that: then urllib3 may hand it back to the pool, to serve another request.
 
     A request sent through a session the transport did not make (``Client(session=...)``)
     cannot be reached: only its body can be stopped (see ``MultipartBody.stop``).
@@ -219,18 +224,25 @@ class RequestAbort:
     True
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, answer: bool = False) -> None:
+        self.answer = answer
         self._lock = threading.Lock()
         self._connection: HTTPConnection | None = None
+        self._cut = threading.Event()
         self.cut_off = False
 
     def cut(self) -> None:
         """Shut down the socket of the request in flight (or refuse the one about to start)."""
         with self._lock:
             self.cut_off = True
+            self._cut.set()
             connection = self._connection
             if connection is not None:
                 _shut_down(connection.sock)
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` between two attempts, or less if the request is cut meanwhile."""
+        self._cut.wait(seconds)
 
     def attach(self, connection: HTTPConnection) -> None:
         """Note that ``connection`` carries the request; raises if it was cut meanwhile."""
@@ -290,6 +302,13 @@ class _AbortableHTTPConnection(HTTPConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
         with _tracked(self, sending=True):
             super().request(*args, **kwargs)
+
+    def getresponse(self) -> Any:
+        abort: RequestAbort | None = getattr(_sending, "abort", None)
+        if abort is None or not abort.answer:
+            return super().getresponse()
+        with _tracked(self, sending=True):  # until the answer's head is in
+            return super().getresponse()
 
 
 class _AbortableHTTPSConnection(_AbortableHTTPConnection, HTTPSConnection):
@@ -423,7 +442,10 @@ class Transport:
                 delay = self._delay(attempt, r.response)
                 if attempt + 1 >= attempts or delay is None:
                     raise r.error from r.error.__cause__
-                time.sleep(delay)
+                if spec.abort is not None:
+                    spec.abort.pause(delay)  # a cut ends the wait; the next try then stops
+                else:
+                    time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _delay(self, attempt: int, response: requests.Response | None) -> float | None:
@@ -470,6 +492,8 @@ class Transport:
             ) from e
         except requests.ConnectionError as e:
             scrub_exception(e, secrets)
+            if spec.abort is not None and spec.abort.cut_off:
+                raise Cancelled("the request was cancelled", endpoint=endpoint) from e
             err = ConnectionFailed(
                 f"cannot reach {_host(spec.url)}: {connection_reason(e, secrets)}",
                 endpoint=endpoint,
@@ -478,6 +502,8 @@ class Transport:
             raise _Retryable(err, None) from e
         except requests.RequestException as e:
             scrub_exception(e, secrets)
+            if spec.abort is not None and spec.abort.cut_off:
+                raise Cancelled("the request was cancelled", endpoint=endpoint) from e
             raise ConnectionFailed(
                 f"request failed: {redact(str(e), secrets)[:300]}", endpoint=endpoint
             ) from e

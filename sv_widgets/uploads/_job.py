@@ -353,7 +353,7 @@ class UploadJob:
         self.state.apply(
             phase="initiating", progress=0.0, state="asking the service where to upload"
         )
-        ticket = self.client.initiate_upload()
+        ticket = self.client.initiate_upload(cancel=self._cancel)
         self._check()
         self.state.apply(phase="uploading", progress=0.0, state="uploading")
         code = self.transfer(ticket, TransferProgress(self.state, self._cancel))

@@ -32,6 +32,7 @@ from sv_widgets.client import (
 )
 from sv_widgets.emulator import Emulator
 from sv_widgets.errors import (
+    Cancelled,
     ConfigurationError,
     ConnectionFailed,
     Forbidden,
@@ -375,6 +376,73 @@ def test_read_timeout_on_a_stalled_server(raw_server: Any) -> None:
     finally:
         release.set()
     assert server.connections == 1  # read timeouts are not retried
+
+
+def test_cancel_ends_the_wait_for_an_answer_and_nothing_is_tried_again(raw_server: Any) -> None:
+    """A server that takes the request and never answers; the client would wait 300 s."""
+    arrived, release = threading.Event(), threading.Event()
+
+    def hold(conn: socket.socket, request: bytes) -> None:
+        arrived.set()
+        release.wait(60)
+
+    server = raw_server(hold)
+    client = Client("pk", "sk", api_url=f"{server.url}/api/v1", timeout=(5, 300), retries=3)
+    cancel = threading.Event()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            call = pool.submit(client.initiate_upload, cancel=cancel)
+            assert arrived.wait(30)
+            cancel.set()
+            with pytest.raises(Cancelled, match="the request was cancelled"):
+                call.result(timeout=60)
+    finally:
+        release.set()
+    assert server.connections == 1  # a cut request is not tried again
+
+
+def test_a_cancel_set_before_the_call_sends_nothing(raw_server: Any) -> None:
+    server = raw_server(lambda conn, request: None)
+    client = Client("pk", "sk", api_url=f"{server.url}/api/v1")
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        client.initiate_upload(cancel=cancel)
+    assert server.connections == 0
+
+
+def test_cancel_ends_the_pause_between_two_tries(
+    emu: Emulator, client_waits: list[float | None]
+) -> None:
+    """The service asks for a minute's pause before the next try; a cancel ends it."""
+    emu.set_faults([{"route": "initiate", "kind": "http_503", "retry_after": 60}])
+    cancel = threading.Event()
+    with emu.client(max_retry_after=120) as client, ThreadPoolExecutor(1) as pool:
+        call = pool.submit(client.initiate_upload, cancel=cancel)
+        deadline = time.monotonic() + 30
+        while not client_waits and time.monotonic() < deadline:  # the pause has begun
+            time.sleep(0.01)
+        assert client_waits == [60.0]
+        cancel.set()
+        with pytest.raises(Cancelled):
+            call.result(timeout=30)
+    assert fired(emu) == [1]  # no second try
+
+
+def test_cancel_ends_a_poll_the_service_holds(emu: Emulator, fc: Client) -> None:
+    code = fc.upload(io.BytesIO(b"not converted yet"))
+    emu.set_faults(["file_get:stall"])
+    cancel = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(fc.wait_for_conversion, code, poll=0.05, cancel=cancel)
+        deadline = time.monotonic() + 30
+        while emu.faults.stalled == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert emu.faults.stalled == 1
+        cancel.set()
+        with pytest.raises(Cancelled):
+            call.result(timeout=30)
+    emu.clear_faults()
 
 
 def test_emulator_latency_becomes_a_timeout(emu: Emulator) -> None:

@@ -252,10 +252,10 @@ def test_conversion_timeout_returns_the_code_with_a_note(
     ip.run_line_magic("config", "SpareVideos.conversion_timeout = 1.0")
     ip.run_line_magic("config", "SpareVideos.poll_interval = 0.05")
 
-    def still_converting(self: Client, file_code: str) -> FileInfo:
+    def still_converting(self: Client, file_code: str, abort: object) -> FileInfo:
         raise FileNotConverted("File not converted: conversion in progress", progress=40.0)
 
-    monkeypatch.setattr(Client, "file_info", still_converting)
+    monkeypatch.setattr(Client, "_file_info", still_converting)  # what the polls call
     with capture_output() as cap:
         code = ip.run_line_magic("sv_upload", str(sample_clip))
     assert code in env.client(PUBLIC).iter_files()

@@ -54,7 +54,7 @@ class Service:
         self.bodies: dict[str, bytes] = {}
         self._made = count(1)
 
-    def initiate_upload(self) -> UploadTicket:
+    def initiate_upload(self, **_: Any) -> UploadTicket:
         return UploadTicket("http://127.0.0.1:8765/upload", "r1", "signed")
 
     def list_files(self, page: int = 1) -> FilePage:

@@ -145,6 +145,33 @@ def test_cancel_ends_an_upload_the_upload_server_holds_back(emu: Emulator, tmp_p
     client.close()
 
 
+@pytest.mark.parametrize("route", ["initiate", "file_get"])
+def test_cancel_ends_an_upload_while_the_service_is_slow_to_answer(
+    emu: Emulator, sample_clip: Path, route: str
+) -> None:
+    """The service holds the ticket request, or a poll of the conversion, unanswered (a
+    ``stall``): Cancel cuts the wait, though the client would wait minutes for an answer."""
+    client = emu.client(timeout=(120, 120))
+    emu.set_faults([f"{route}:stall"])
+    up = UploadProgress(client, sample_clip, convert=True)
+    assert wait_until(lambda: stalls_holding(emu) == 1)
+    phase = up.phase
+    up.cancel()
+    assert up.upload.done(30)
+    assert stalls_holding(emu) == 1  # ended while the service still holds the request
+    assert up.phase == "cancelled"
+    if route == "initiate":
+        assert phase == "initiating"
+        assert up.state == "cancelled: nothing was stored"
+        assert client.list_files().codes == ()
+    else:
+        assert phase == "converting"
+        assert up.state.startswith(f"cancelled: uploaded as {up.file_code}, conversion requested")
+    emu.clear_faults()
+    assert wait_until(lambda: emu.faults.stalled == 0)
+    client.close()
+
+
 def test_a_cancel_after_the_whole_file_went_ends_at_once_and_deletes_what_is_stored(
     emu: Emulator, tmp_path: Path
 ) -> None:
