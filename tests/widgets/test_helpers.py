@@ -16,7 +16,7 @@ from sv_widgets.display import (
     format_rate,
     format_renditions,
 )
-from sv_widgets.uploads import TextProgress, UploadState
+from sv_widgets.uploads import TextProgress, UploadState, _text
 from sv_widgets.widgets import _tasks
 from sv_widgets.widgets._cache import ThumbnailCache
 from sv_widgets.widgets._tasks import Coalescer, Quiet, Runner, set_traits
@@ -205,12 +205,17 @@ def test_thumbnail_cache_evicts_least_recently_used() -> None:
     assert len(cache) == 0
 
 
-def test_text_progress_redraws_one_line_on_a_terminal() -> None:
+def test_text_progress_redraws_one_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most one redraw each 0.2 s while bytes go, on the clock the test moves."""
+    clock = FakeClock()
+    monkeypatch.setattr(_text, "time", clock.module())
     out = io.StringIO()
     state = UploadState(name="clip.mp4", total=2_000_000)
     text = TextProgress(state, out, interactive=True)
     state.apply(phase="uploading", sent=1_000_000, rate=4_000_000.0, eta=0.25)
-    time.sleep(0.21)
+    clock.advance(0.19)
+    state.apply(progress=0.25)  # too soon after the last redraw: not drawn
+    clock.advance(0.02)
     state.apply(progress=0.5)
     code = "1700000000-AbC123"
     state.apply(phase="ready", file_code=code, state=f"converted: {code} is ready to play")
