@@ -225,7 +225,11 @@ def test_cut_off_body_leaves_nothing(api: EmulatorAPI, emulator: Emulator) -> No
             + head
             + b"q" * 6_000_000
         )
-        time.sleep(0.3)
+        tmp = emulator.data_dir / "tmp"
+        deadline = time.monotonic() + 10
+        while not list(tmp.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert list(tmp.iterdir()), "the server never began to store the body"
     deadline = time.monotonic() + 10
     while list((emulator.data_dir / "tmp").iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
