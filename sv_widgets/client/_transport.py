@@ -351,6 +351,36 @@ class _Adapter(HTTPAdapter):
         return manager
 
 
+def _failure(
+    e: requests.RequestException,
+    url: str,
+    endpoint: str,
+    secrets: tuple[str, ...],
+    timeout: tuple[float, float],
+) -> Exception:
+    """The error a failed request raises: retryable where no byte reached the server."""
+    connect, read = timeout
+    err: SpareVideosError
+    if isinstance(e, requests.ConnectTimeout):
+        err = RequestTimeout(
+            f"cannot reach {_host(url)}: no connection within {connect:g} s", endpoint=endpoint
+        )
+    elif isinstance(e, requests.Timeout):
+        return RequestTimeout(
+            f"{_host(url)} sent no reply within {read:g} s (read timeout)", endpoint=endpoint
+        )
+    elif isinstance(e, requests.ConnectionError):
+        err = ConnectionFailed(
+            f"cannot reach {_host(url)}: {connection_reason(e, secrets)}", endpoint=endpoint
+        )
+    else:
+        return ConnectionFailed(
+            f"request failed: {redact(str(e), secrets)[:300]}", endpoint=endpoint
+        )
+    err.__cause__ = e
+    return _Retryable(err, None)
+
+
 class Transport:
     """Send calls over pooled ``requests`` sessions with timeouts and retries."""
 
@@ -476,37 +506,11 @@ class Transport:
                     timeout=(connect, read),
                     allow_redirects=True,
                 )
-        except requests.ConnectTimeout as e:
-            scrub_exception(e, secrets)
-            err: SpareVideosError = RequestTimeout(
-                f"cannot reach {_host(spec.url)}: no connection within {connect:g} s",
-                endpoint=endpoint,
-            )
-            err.__cause__ = e
-            raise _Retryable(err, None) from e
-        except requests.Timeout as e:
-            scrub_exception(e, secrets)
-            raise RequestTimeout(
-                f"{_host(spec.url)} sent no reply within {read:g} s (read timeout)",
-                endpoint=endpoint,
-            ) from e
-        except requests.ConnectionError as e:
-            scrub_exception(e, secrets)
-            if spec.abort is not None and spec.abort.cut_off:
-                raise Cancelled("the request was cancelled", endpoint=endpoint) from e
-            err = ConnectionFailed(
-                f"cannot reach {_host(spec.url)}: {connection_reason(e, secrets)}",
-                endpoint=endpoint,
-            )
-            err.__cause__ = e
-            raise _Retryable(err, None) from e
         except requests.RequestException as e:
             scrub_exception(e, secrets)
-            if spec.abort is not None and spec.abort.cut_off:
+            if spec.abort is not None and spec.abort.cut_off:  # our cut, whatever it broke
                 raise Cancelled("the request was cancelled", endpoint=endpoint) from e
-            raise ConnectionFailed(
-                f"request failed: {redact(str(e), secrets)[:300]}", endpoint=endpoint
-            ) from e
+            raise _failure(e, spec.url, endpoint, secrets, (connect, read)) from e
         finally:
             _sending.abort = None
 
