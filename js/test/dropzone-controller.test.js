@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { reachable } from "../src/dropzone/direct.js";
+import { reachable, reportDue } from "../src/dropzone/direct.js";
 import { FAILURE, PROBE, TIMING } from "../src/dropzone/protocol.js";
 import { fakeFile, hex, settle } from "./fakes.js";
 import { TICKET, directOrder as direct, relayOrder as relay, row, startZone } from "./replay.js";
@@ -201,6 +201,24 @@ describe("choosing files", () => {
   });
 });
 
+describe("reportDue", () => {
+  const P = TIMING.PROGRESS_MS;
+  /** @type {Array<[number, number, number, number, boolean, string]>} */
+  const cases = [
+    [50, 100, P, P - 1, false, "too soon after the last report"],
+    [0, 100, P, P, true, "nothing sent yet: the kernel hears it is under way"],
+    [50, 100, P, P, true, "as long again to go"],
+    [80, 100, P, P, false, "the answer comes in a quarter of PROGRESS_MS"],
+    [100, 100, 3 * P, P, false, "all sent, the answer on its way"],
+    [10, 100, P / 2, P, true, "nine times as long to go"],
+  ];
+  for (const [loaded, total, elapsed, quiet, due, why] of cases) {
+    test(`${loaded}/${total} after ${elapsed} ms, ${quiet} ms quiet: ${why}`, () => {
+      assert.equal(reportDue(loaded, total, elapsed, quiet), due);
+    });
+  }
+});
+
 describe("direct", () => {
   test("the POST carries the file under the name the kernel gives", () => {
     const zone = zoneWithFile();
@@ -224,7 +242,7 @@ describe("direct", () => {
     assert.equal(zone.ctl.live.get("t1")?.sent, 0);
   });
 
-  test("progress is reported at most every PROGRESS_MS", () => {
+  test("progress is reported every PROGRESS_MS from the POST's start, not at its first byte", () => {
     const zone = zoneWithFile({ size: 100 });
     zone.model.receive(direct("t1", { size: 100 }));
     const [request] = zone.browser.requests;
@@ -232,11 +250,36 @@ describe("direct", () => {
     request.progress(20, 100);
     zone.browser.advance(TIMING.PROGRESS_MS - 1);
     request.progress(30, 100);
+    assert.deepEqual(sent(zone), []);
     zone.browser.advance(1);
     request.progress(40, 100);
+    zone.browser.advance(TIMING.PROGRESS_MS - 1);
+    request.progress(50, 100);
+    zone.browser.advance(1);
+    request.progress(60, 100);
     assert.deepEqual(
       sent(zone).map((m) => m.sent),
-      [10, 40],
+      [40, 60],
+    );
+  });
+
+  test("a report the answer would overtake is left out; a slower POST is reported again", () => {
+    const zone = zoneWithFile({ size: 100 });
+    zone.model.receive(direct("t1", { size: 100 }));
+    const [request] = zone.browser.requests;
+    zone.browser.advance(TIMING.PROGRESS_MS);
+    request.progress(80, 100); // the rest comes in a quarter of the time so far
+    assert.deepEqual(sent(zone), []);
+    zone.browser.advance(5 * TIMING.PROGRESS_MS); // then it slows down
+    request.progress(85, 100);
+    assert.deepEqual(
+      sent(zone).map((m) => m.sent),
+      [85],
+    );
+    request.answer(200, '{"status": "success", "code": "1700000000-AbCdEf"}');
+    assert.deepEqual(
+      sent(zone).map((m) => m.type),
+      ["result"],
     );
   });
 
@@ -248,13 +291,13 @@ describe("direct", () => {
     draws = 0;
     const [request] = zone.browser.requests;
     const step = TIMING.DRAW_MS / 5;
-    for (let at = 0; at < TIMING.PROGRESS_MS; at += step) {
+    for (let at = 0; at <= TIMING.PROGRESS_MS; at += step) {
       request.progress(at / 10 + 1, 1000);
       zone.browser.advance(step);
     }
     const periods = TIMING.PROGRESS_MS / TIMING.DRAW_MS;
-    assert.equal(draws, periods); // one at the first event, then one per DRAW_MS
-    assert.equal(sent(zone).length, 1); // the kernel heard of it once
+    assert.equal(draws, periods + 1); // one at the first event, then one per DRAW_MS
+    assert.equal(sent(zone).length, 1); // the kernel heard of it once, after PROGRESS_MS
     assert.ok(TIMING.DRAW_MS < TIMING.PROGRESS_MS);
   });
 
@@ -494,6 +537,29 @@ describe("ticks and the heartbeat", () => {
     zone.browser.beat();
     zone.browser.beat();
     assert.equal(draws, 2);
+  });
+
+  test("a beat leaves a direct POST's drawing to its progress", () => {
+    const zone = zoneWithFile();
+    zone.model.receive(direct("t1"));
+    zone.model.update({ rows: [row("f1", { transport: "direct" })] }); // the add has its row
+    let draws = 0;
+    zone.ctl.views.add(() => (draws += 1));
+    zone.browser.beat();
+    zone.browser.beat();
+    assert.equal(draws, 0);
+    zone.browser.requests[0].progress(5, 10);
+    assert.equal(draws, 1);
+  });
+
+  test("a beat redraws a running relay (its chunks may wait for the kernel)", () => {
+    const zone = zoneWithFile();
+    zone.model.receive(relay("t1"));
+    zone.model.update({ rows: [row("f1", { transport: "relay" })] });
+    let draws = 0;
+    zone.ctl.views.add(() => (draws += 1));
+    zone.browser.beat();
+    assert.equal(draws, 1);
   });
 
   test("an idle area's beat redraws nothing", () => {

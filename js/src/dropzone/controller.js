@@ -225,9 +225,11 @@ function beat(ctl) {
     const seconds = TIMING.KERNEL_SILENCE_MS / 1000;
     lose(ctl, `no word from the kernel for ${seconds} s (restarted or stopped?)`);
   }
-  // Time-based notes ("waiting for the kernel") can change only while something is under
-  // way: an idle area is not redrawn.
-  if (ctl.live.size || ctl.pending.size || ctl.answers.size) ctl.changed();
+  // Time-based notes ("waiting for the kernel") can change only while a relay runs, a file
+  // waits for its row or an answer waits to be read: otherwise the area is not redrawn (a
+  // direct POST redraws itself as it goes, and an idle area has nothing to change).
+  const relaying = [...ctl.live.values()].some((t) => t.kind === "relay");
+  if (relaying || ctl.pending.size || ctl.answers.size) ctl.changed();
 }
 
 /**

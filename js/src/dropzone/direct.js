@@ -37,10 +37,28 @@ export function reachable(url, location) {
 }
 
 /**
- * Tell the kernel how the POST goes: its progress (at most every PROGRESS_MS), the upload
- * server's answer, a network failure, a stop obeyed. This page redraws its own progress more
- * often (at most every DRAW_MS). Each message makes the kernel busy for a moment, which the
- * whole of JupyterLab redraws for, on the same cores as the POST: they are kept few.
+ * Whether to tell the kernel how far the POST is: PROGRESS_MS after the last report (or the
+ * start), unless the answer will come first at the rate so far; a report the answer overtakes
+ * tells the kernel nothing, and costs the POST a little.
+ *
+ * @param {number} loaded bytes of the request body sent
+ * @param {number} total bytes of the request body
+ * @param {number} elapsed milliseconds since the POST started
+ * @param {number} quiet milliseconds since the last report (or the start)
+ * @returns {boolean}
+ */
+export function reportDue(loaded, total, elapsed, quiet) {
+  if (quiet < TIMING.PROGRESS_MS) return false;
+  if (loaded <= 0 || elapsed <= 0) return true;
+  const left = ((total - loaded) * elapsed) / loaded; // milliseconds, at the rate so far
+  return left >= TIMING.PROGRESS_MS;
+}
+
+/**
+ * Tell the kernel how the POST goes: its progress (see `reportDue`), the upload server's
+ * answer, a network failure, a stop obeyed. This page redraws its own progress more often
+ * (at most every DRAW_MS). Each message makes the kernel busy for a moment, which the whole
+ * of JupyterLab redraws for, on the same cores as the POST: they are kept few.
  *
  * @param {Controller} ctl
  * @param {Request} xhr
@@ -48,15 +66,16 @@ export function reachable(url, location) {
  */
 function follow(ctl, xhr, t) {
   const { env, live } = ctl;
+  const start = env.now();
   let loaded = 0; // of the request body, as the browser counts it
-  let reported = 0;
-  let drawn = 0;
+  let reported = start;
+  let drawn = -Infinity; // the first event is drawn, whatever the page's clock says
   xhr.upload.addEventListener("progress", (e) => {
     if (!e.lengthComputable || e.total <= 0) return;
     loaded = Math.max(loaded, e.loaded);
     t.sent = Math.min(t.total, Math.round((e.loaded / e.total) * t.total));
     const now = env.now();
-    if (now - reported >= TIMING.PROGRESS_MS) {
+    if (reportDue(e.loaded, e.total, now - start, now - reported)) {
       reported = now;
       ctl.post(toKernel.progress(t.tid, t.sent));
     }

@@ -76,7 +76,7 @@ var TIMING = Object.freeze({
   // while uploads run: a heartbeat after this long without a message
   KERNEL_SILENCE_MS: 2e4,
   // no tick this long while uploading: the kernel is gone
-  PROGRESS_MS: 1e3,
+  PROGRESS_MS: 2e3,
   // direct progress reports to the kernel, at most this often
   DRAW_MS: 500
   // this page's own redraws of a direct upload's progress, at most this often
@@ -168,17 +168,24 @@ function reachable(url, location) {
   }
   return { ok: true, why: "" };
 }
+function reportDue(loaded, total, elapsed, quiet) {
+  if (quiet < TIMING.PROGRESS_MS) return false;
+  if (loaded <= 0 || elapsed <= 0) return true;
+  const left = (total - loaded) * elapsed / loaded;
+  return left >= TIMING.PROGRESS_MS;
+}
 function follow(ctl, xhr, t) {
   const { env, live } = ctl;
+  const start = env.now();
   let loaded = 0;
-  let reported = 0;
-  let drawn = 0;
+  let reported = start;
+  let drawn = -Infinity;
   xhr.upload.addEventListener("progress", (e) => {
     if (!e.lengthComputable || e.total <= 0) return;
     loaded = Math.max(loaded, e.loaded);
     t.sent = Math.min(t.total, Math.round(e.loaded / e.total * t.total));
     const now = env.now();
-    if (now - reported >= TIMING.PROGRESS_MS) {
+    if (reportDue(e.loaded, e.total, now - start, now - reported)) {
       reported = now;
       ctl.post(toKernel.progress(t.tid, t.sent));
     }
@@ -402,7 +409,8 @@ function beat(ctl) {
     const seconds = TIMING.KERNEL_SILENCE_MS / 1e3;
     lose(ctl, `no word from the kernel for ${seconds} s (restarted or stopped?)`);
   }
-  if (ctl.live.size || ctl.pending.size || ctl.answers.size) ctl.changed();
+  const relaying = [...ctl.live.values()].some((t) => t.kind === "relay");
+  if (relaying || ctl.pending.size || ctl.answers.size) ctl.changed();
 }
 function onRows(ctl, rows) {
   for (const row of rows) {
