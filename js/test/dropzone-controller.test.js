@@ -479,6 +479,21 @@ describe("ticks and the heartbeat", () => {
     assert.equal(zone.ctl.busy, false);
   });
 
+  test("a tick redraws only when a cell starts or ends", () => {
+    const zone = zoneWithFile();
+    zone.model.receive(direct("t1"));
+    let draws = 0;
+    zone.ctl.views.add(() => (draws += 1));
+    zone.model.receive({ type: "tick", busy: false });
+    zone.model.receive({ type: "tick", busy: false });
+    assert.equal(draws, 0); // every second of a POST: nothing shown changes
+    zone.model.receive({ type: "tick", busy: true });
+    assert.equal(draws, 1); // "a cell is running" may now be shown
+    zone.model.receive({ type: "tick", busy: true });
+    zone.model.receive({ type: "tick", busy: false });
+    assert.equal(draws, 2);
+  });
+
   test("an idle page's heartbeat sends nothing", () => {
     const zone = startZone();
     welcome(zone);

@@ -169,10 +169,13 @@ const ON_KERNEL = new Map([
  */
 function onKernel(ctl, msg) {
   if (!msg || typeof msg !== "object") return;
+  const busy = ctl.busy;
   const handle = ON_KERNEL.get(msg.type);
   if (handle) handle(ctl, msg, msg.page === ctl.page);
-  // The kernel's rows redraw the progress; an ack alone changes nothing shown.
-  if (msg.type !== KERNEL.ACK) ctl.changed();
+  // The kernel's rows redraw the progress. An ack alone changes nothing shown, nor does a
+  // tick unless a cell started or ended: a tick comes every second, during a direct POST too.
+  if (msg.type === KERNEL.ACK || (msg.type === KERNEL.TICK && ctl.busy === busy)) return;
+  ctl.changed();
 }
 
 /**

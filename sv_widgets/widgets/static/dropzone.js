@@ -378,9 +378,11 @@ var ON_KERNEL = /* @__PURE__ */ new Map([
 ]);
 function onKernel(ctl, msg) {
   if (!msg || typeof msg !== "object") return;
+  const busy = ctl.busy;
   const handle = ON_KERNEL.get(msg.type);
   if (handle) handle(ctl, msg, msg.page === ctl.page);
-  if (msg.type !== KERNEL.ACK) ctl.changed();
+  if (msg.type === KERNEL.ACK || msg.type === KERNEL.TICK && ctl.busy === busy) return;
+  ctl.changed();
 }
 function lose(ctl, why) {
   if (ctl.lost) return;
