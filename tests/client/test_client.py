@@ -401,6 +401,62 @@ def test_cancel_ends_the_wait_for_an_answer_and_nothing_is_tried_again(raw_serve
     assert server.connections == 1  # a cut request is not tried again
 
 
+class _CutThenFails:
+    """A session whose request, once the caller's cancel has cut it, fails as ``error``: a
+    connection shut down under a waiting read can surface as a timeout, a reset or a refusal."""
+
+    def __init__(self, cancel: threading.Event, error: Exception) -> None:
+        self.cancel, self.error, self.calls = cancel, error, 0
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        abort = _transport._sending.abort
+        self.cancel.set()
+        assert wait_until(lambda: abort.cut_off)
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["ReadTimeout", "ConnectTimeout", "ConnectionError", "ChunkedEncodingError"],
+)
+def test_a_cut_reads_cancelled_whatever_it_broke(error: str) -> None:
+    import requests
+
+    cancel = threading.Event()
+    session = _CutThenFails(cancel, getattr(requests.exceptions, error)("what the cut broke"))
+    api = "http://127.0.0.1:9/api/v1"
+    client = Client("pk", "sk", api_url=api, retries=3, session=session)
+    with pytest.raises(Cancelled, match="the request was cancelled"):
+        client.initiate_upload(cancel=cancel)
+    assert session.calls == 1  # a cut request is not tried again
+
+
+@pytest.mark.parametrize(
+    ("error", "raised"),
+    [("ReadTimeout", RequestTimeout), ("ChunkedEncodingError", ConnectionFailed)],
+)
+def test_the_same_failures_without_a_cut_read_as_what_they_are(
+    error: str, raised: type[Exception]
+) -> None:
+    import requests
+
+    class Fails:
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            raise getattr(requests.exceptions, error)("the network's own failure")
+
+        def close(self) -> None:
+            pass
+
+    api = "http://127.0.0.1:9/api/v1"
+    client = Client("pk", "sk", api_url=api, retries=0, session=Fails())
+    with pytest.raises(raised):
+        client.initiate_upload(cancel=threading.Event())
+
+
 def test_a_cancel_set_before_the_call_sends_nothing(raw_server: Any) -> None:
     server = raw_server(lambda conn, request: None)
     client = Client("pk", "sk", api_url=f"{server.url}/api/v1")
