@@ -130,7 +130,7 @@ PAGE_TIMING: Final = {
     "WAIT_NOTE_MS": 1500,  # unanswered this long: the page says it waits for the kernel
     "ALIVE_MS": 3000,  # while uploads run: the page's heartbeat after this long unheard
     "KERNEL_SILENCE_MS": 20_000,  # no tick this long while uploading: the kernel is gone
-    "PROGRESS_MS": 2000,  # direct progress reports, at most this often
+    "PROGRESS_MS": 2000,  # direct progress reports: this long apart, none the answer overtakes
     "DRAW_MS": 500,  # the page redraws a direct upload's progress at most this often
 }
 

@@ -84,7 +84,7 @@ export const TIMING = Object.freeze({
   WAIT_NOTE_MS: 1500, // unanswered this long: say that we wait for the kernel
   ALIVE_MS: 3000, // while uploads run: a heartbeat after this long without a message
   KERNEL_SILENCE_MS: 20000, // no tick this long while uploading: the kernel is gone
-  PROGRESS_MS: 2000, // direct progress reports to the kernel, at most this often
+  PROGRESS_MS: 2000, // direct progress reports: this long apart, none the answer overtakes
   DRAW_MS: 500, // this page's own redraws of a direct upload's progress, at most this often
 });
 

@@ -77,7 +77,7 @@ var TIMING = Object.freeze({
   KERNEL_SILENCE_MS: 2e4,
   // no tick this long while uploading: the kernel is gone
   PROGRESS_MS: 2e3,
-  // direct progress reports to the kernel, at most this often
+  // direct progress reports: this long apart, none the answer overtakes
   DRAW_MS: 500
   // this page's own redraws of a direct upload's progress, at most this often
 });
