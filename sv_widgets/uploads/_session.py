@@ -25,6 +25,7 @@ from sv_widgets.errors import FileserverError
 from sv_widgets.uploads._page import BrowserFile, check_size, clean_file_name
 from sv_widgets.uploads._page_link import PageLink, Send
 from sv_widgets.uploads._protocol import (
+    FILE_FIELDS,
     LIMITS,
     PROBE,
     FromKernel,
@@ -187,17 +188,21 @@ class PageSession:
         with self.lock:
             room = LIMITS.rows - len(self.rows)
             for entry in entries[:room]:
-                self._add_one(page, entry if isinstance(entry, dict) else {})
+                self._add_one(page, entry)
         self._changed()
         if len(entries) > room:
             rows = LIMITS.rows
             return f"refused {len(entries) - room:,} files: an upload area keeps {rows:,}"
         return None
 
-    def _add_one(self, page: str, entry: dict[str, Any]) -> None:
+    def _add_one(self, page: str, listed: object) -> None:
         row_id = f"f{len(self.rows) + 1}"
         mode = self._settings.transport()
+        entry: dict[str, Any] = listed if isinstance(listed, dict) else {}
         try:
+            if not isinstance(listed, dict):
+                fields = ", ".join(f.name for f in FILE_FIELDS)
+                raise ValueError(f"the file {shown(listed)} is not an object of {fields}")
             key = check_id(entry.get("key"), "the file id")
             name = clean_file_name(entry.get("name"))
             size = check_size(entry.get("size"))

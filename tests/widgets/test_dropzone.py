@@ -553,6 +553,22 @@ def test_hostile_sizes_are_refused_in_their_row(
     assert_kernel_still_serves(emu, page)
 
 
+@pytest.mark.parametrize("listed", ["x", 7, None, ["k1", "a.mp4", 10]])
+def test_a_listed_file_that_is_not_an_object_is_refused_in_its_row(
+    emu: Emulator, client: Client, zones: list[UploadDropzone], listed: Any
+) -> None:
+    page = open_page(client, zones, transport="relay")
+    page.deliver({"type": "add", "page": page.page, "files": [listed]})
+    (entry,) = page.zone.files
+    assert entry["phase"] == "failed"
+    assert entry["error"].startswith("refused: the file ")
+    assert entry["error"].endswith(" is not an object of key, name, size, mime")
+    assert page.messages("relay") == []
+    page.add("clip.mp4", DATA)
+    assert len(page.zone.wait(WAIT)) == 1
+    assert_kernel_still_serves(emu, page)
+
+
 def test_names_are_cleaned_before_they_reach_the_service(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:
