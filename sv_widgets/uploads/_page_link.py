@@ -8,8 +8,8 @@ in a synced trait, so it is never saved in a notebook. The bytes then travel one
 - **direct**: the page POSTs the file to the ticket's upload server itself
   (``{server}?ref=&token=``, multipart field ``file``), reports its upload progress and then
   the server's answer; no byte goes through the kernel. The code the page reports counts only
-  once the service lists it as new to the account since the ticket; otherwise the kernel
-  relays the file instead.
+  once the service lists it as new to the account since the ticket and no other upload of
+  this area has it; otherwise the kernel relays the file instead.
 - **relay**: the page sends ``File.slice`` chunks as binary buffers of custom messages; the
   client streams them straight into its own multipart POST (:class:`RelayStream`), and each
   chunk is acknowledged once it is in the request body, with at most ``window`` waiting.
@@ -206,6 +206,7 @@ class PageLink:
         self.page_timeout = page_timeout
         self.stop_grace = stop_grace
         self._lock = threading.Lock()
+        self._claimed: set[str] = set()  # codes of this area's uploads, each taken once
         self._pages: OrderedDict[str, _Page] = OrderedDict()  # the least recently heard first
         self._live: dict[str, _Live] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
@@ -320,6 +321,15 @@ class PageLink:
 
         return send
 
+    def _claim(self, code: str) -> bool:
+        """Take ``code`` as one upload's file, once: a page that reports one stored file for
+        two uploads (or a file this area relayed) gets it for the first only."""
+        with self._lock:
+            if code in self._claimed:
+                return False
+            self._claimed.add(code)
+            return True
+
     def _new_id(self) -> str:
         return f"t{next(self._ids)}"
 
@@ -408,8 +418,11 @@ class PageLink:
         a code the page reports is only its word."""
         try:
             if _new_since(client, snapshot, code):
-                return True
-            why = f"the service does not list {code} as a new file of this account"
+                if self._claim(code):
+                    return True
+                why = f"{code} is the file of another upload"
+            else:
+                why = f"the service does not list {code} as a new file of this account"
         except SpareVideosError as exc:
             why = f"the service's listing could not be read ({exc.summary})"
         progress.state.apply(transport_note=f"relayed: the page's upload was not confirmed: {why}")
@@ -528,6 +541,7 @@ class PageLink:
         finally:
             self._end(live)
         progress.finished()
+        self._claim(code)  # the kernel's own upload: no page may report it as another's
         return code
 
     # -- messages from the pages (the kernel's main thread) ----------------------------

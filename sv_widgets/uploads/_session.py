@@ -15,6 +15,7 @@ with a row error; nothing reaches a catch-all.
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class PageRow:
     upload: Upload | None = None  # None: refused before anything was sent
     queued: bool = False
     generation: int = 0  # bumped by each (re)scheduling: a stale queued task does nothing
+    secret: str = ""  # of the page that added it: a later page of the same id holds nothing
 
     def can_retry(self, phase: str) -> bool:
         """Whether Retry can help. Not for a file the service stored and then refused to
@@ -188,14 +190,14 @@ class PageSession:
         with self.lock:
             room = LIMITS.rows - len(self.rows)
             for entry in entries[:room]:
-                self._add_one(page, entry)
+                self._add_one(page, message.secret, entry)
         self._changed()
         if len(entries) > room:
             rows = LIMITS.rows
             return f"refused {len(entries) - room:,} files: an upload area keeps {rows:,}"
         return None
 
-    def _add_one(self, page: str, listed: object) -> None:
+    def _add_one(self, page: str, secret: str, listed: object) -> None:
         row_id = f"f{len(self.rows) + 1}"
         mode = self._settings.transport()
         entry: dict[str, Any] = listed if isinstance(listed, dict) else {}
@@ -206,6 +208,9 @@ class PageSession:
             key = check_id(entry.get("key"), "the file id")
             name = clean_file_name(entry.get("name"))
             size = check_size(entry.get("size"))
+            mime = entry.get("mime", "")
+            if not isinstance(mime, str) or len(mime) > LIMITS.name_chars:
+                raise ValueError(f"the file's media type {shown(mime)} is not a short text")
         except ValueError as e:
             declared = entry.get("size")
             known = declared if is_whole_number(declared) else 0
@@ -213,10 +218,10 @@ class PageSession:
             state.apply(phase="failed", error=f"refused: {e}", state="failed: nothing was sent")
             # Keyed as the page keyed it (when that key is sound), so that the page can match
             # the refusal to the file it is waiting on and stop waiting.
-            self._register(PageRow(row_id, _key_or_blank(entry), page, mode, state))
+            self._register(PageRow(row_id, _key_or_blank(entry), page, mode, state, secret=secret))
             return
         file = BrowserFile(page, key, name, size)
-        row = PageRow(row_id, key, page, mode, UploadState(name=name, total=size))
+        row = PageRow(row_id, key, page, mode, UploadState(name=name, total=size), secret=secret)
         transfer = self.link.transfer(
             self._client,
             file,
@@ -247,7 +252,9 @@ class PageSession:
         row = self._by_id.get(message["row"])
         if row is None:
             return f"refused a retry for an unknown file {shown(message['row'])}"
-        self.retry_row(row, message.page)
+        # A later page greeted under the same id (the first was forgotten) holds nothing.
+        same = hmac.compare_digest(message.secret, row.secret)
+        self.retry_row(row, message.page if same else "")
         return None
 
     # -- rows ---------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from urllib.parse import urlsplit
 import anywidget
 from traitlets import Bytes, Dict, List, TraitError, Unicode, observe, validate
 
+from sv_widgets._values import is_whole_number, shown
 from sv_widgets.display import status_html
 from sv_widgets.errors import (
     ConnectionFailed,
@@ -340,10 +341,14 @@ class Player(StaticHTML, anywidget.AnyWidget):
                 [code],
             )
         elif kind == "playing":
-            fields = ("format", "engine", "rendition", "width", "height", "url")
-            set_traits(self, playing={k: content.get(k) for k in fields}, status="ready", error="")
+            set_traits(self, playing=_playing_report(content), status="ready", error="")
         elif kind == "media-error":
-            message = str(content.get("message") or "the video could not be played")
+            raw = content.get("message")
+            message = (
+                shown(raw, _MESSAGE_CHARS, quote=False)
+                if isinstance(raw, str) and raw
+                else "the video could not be played"
+            )
             set_traits(self, status="error", error=message, playing={})
             if content.get("kind") == "unreachable":
                 self._runner.submit(self._explain_unreachable, message)
@@ -386,3 +391,27 @@ class Player(StaticHTML, anywidget.AnyWidget):
             note += f" · {self.error}"
         info = self.info.with_thumbnail_image(self.poster) if self.poster else self.info
         return info.card_html(note=note)
+
+
+_TEXT_CHARS = 4096  # of a reported format, engine, rendition or URL
+_PIXELS_MAX = 65_536  # a reported width or height larger than this is not believed
+_MESSAGE_CHARS = 300  # of the page's own media error message, kept
+
+
+def _playing_report(content: dict[str, Any]) -> dict[str, Any]:
+    """What the page says plays, each field kept only when it has its type (else ``None``).
+
+    The page is not trusted: what it reports goes into a synced trait, so a field of the
+    wrong type or an unbounded one is not passed on.
+
+    >>> _playing_report({"format": "hls", "width": 854, "height": True, "url": ["x"]})
+    {'format': 'hls', 'engine': None, 'rendition': None, 'url': None, 'width': 854, 'height': None}
+    """
+    report: dict[str, Any] = {}
+    for key in ("format", "engine", "rendition", "url"):
+        text = content.get(key)
+        report[key] = text if isinstance(text, str) and len(text) <= _TEXT_CHARS else None
+    for key in ("width", "height"):
+        size = content.get(key)
+        report[key] = size if is_whole_number(size) and 0 <= size <= _PIXELS_MAX else None
+    return report

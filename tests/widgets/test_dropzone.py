@@ -569,6 +569,19 @@ def test_a_listed_file_that_is_not_an_object_is_refused_in_its_row(
     assert_kernel_still_serves(emu, page)
 
 
+@pytest.mark.parametrize("mime", [["video/mp4"], None, 7, "x" * 300])
+def test_a_media_type_that_is_not_short_text_is_refused_in_its_row(
+    emu: Emulator, client: Client, zones: list[UploadDropzone], mime: Any
+) -> None:
+    page = open_page(client, zones)
+    file = {"key": "k1", "name": "a.mp4", "size": 10, "mime": mime}
+    page.deliver({"type": "add", "page": page.page, "files": [file]})
+    (entry,) = page.zone.files
+    assert entry["error"].startswith("refused: the file's media type ")
+    assert page.messages("direct") == []
+    assert_kernel_still_serves(emu, page)
+
+
 def test_names_are_cleaned_before_they_reach_the_service(
     emu: Emulator, client: Client, zones: list[UploadDropzone]
 ) -> None:

@@ -15,6 +15,7 @@ import weakref
 from typing import Any
 
 import pytest
+import requests
 
 from sv_widgets.client import Client
 from sv_widgets.emulator import Emulator
@@ -32,6 +33,7 @@ from tests.widgets.test_dropzone import (
     make_zone,
     open_page,
     stored_bytes,
+    wait_phase,
 )
 
 pytestmark = pytest.mark.sv_emulator(conversions="fast")
@@ -172,6 +174,28 @@ def test_a_direct_answer_naming_a_file_the_account_already_had_is_not_taken(
     assert stored_bytes(emu, code) == DATA
 
 
+def test_one_stored_file_reported_for_two_uploads_counts_once(
+    emu: Emulator, client: Client, zones: list[UploadDropzone]
+) -> None:
+    page = open_page(client, zones, direct="manual")
+    page.add("a.mp4", DATA)
+    page.add("b.mp4", DATA)
+    page.wait_for(lambda: len(page.messages("direct")) == 2, "both direct requests")
+    first, second = page.messages("direct")
+    reply = requests.post(first["url"], files={"file": ("a.mp4", DATA)}, timeout=WAIT)
+    code = reply.json()["code"]
+    page.deliver({"type": "result", "tid": first["tid"], "status": 200, "body": reply.text})
+    wait_phase(page.zone, 0, "ready")
+    # The page reports its one file for the second upload too.
+    page.deliver({"type": "result", "tid": second["tid"], "status": 200, "body": reply.text})
+    codes = page.zone.wait(WAIT)
+    assert len(codes) == 2
+    assert codes.count(code) == 1  # the second file was relayed: a file of its own
+    assert [stored_bytes(emu, c) for c in codes] == [DATA, DATA]
+    relayed = next(row for row in page.zone.rows if row["transport"] == "relay")
+    assert f"{code} is the file of another upload" in relayed["note"]
+
+
 # ------------------------------------------------------------------------------ ill-typed fields
 @pytest.mark.parametrize(
     "fields",
@@ -245,6 +269,26 @@ def test_a_bye_naming_another_tabs_page_does_nothing(
     (code,) = page.zone.wait(WAIT)
     assert stored_bytes(emu, code) == DATA
     assert_kernel_still_serves(emu, page)  # and later files of page1 still go up
+
+
+def test_a_later_page_under_a_forgotten_id_cannot_retry_its_rows(
+    emu: Emulator, client: Client, zones: list[UploadDropzone]
+) -> None:
+    page = open_page(client, zones, transport="relay")
+    _tid, gate = hold_relay(page)
+    page.deliver({"type": "cancel", "row": "f1", "page": page.page})
+    assert page.zone.wait(WAIT) == []
+    gate.set()
+    page.join()
+    page.zone._session.link._forget_quiet_pages(0)  # many pages later: page1 is forgotten
+    impostor = FakePage(page.zone, page.page)  # greets under the forgotten id: a new secret
+    impostor.hello()
+    impostor.deliver({"type": "retry", "row": "f1", "page": page.page})
+    page.zone._publish.flush_now()
+    assert "this page does not hold the file" in page.zone._rows[0].state.state
+    assert impostor.messages("relay") == []  # no relay was asked of the impostor
+    assert page.zone.files[0]["phase"] == "cancelled"
+    assert_nothing_stored(emu, client)
 
 
 def test_transfer_messages_without_the_pages_secret_change_nothing(

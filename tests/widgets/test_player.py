@@ -153,6 +153,22 @@ def test_what_the_page_plays_is_reported_back(client: Client, code: str) -> None
     player.close()
 
 
+def test_an_ill_typed_report_from_the_page_is_not_passed_on(client: Client, code: str) -> None:
+    player = ready(Player(client, code))
+    forged = {"format": ["hls"], "engine": "x" * 100_000, "rendition": 480, "url": None}
+    player._handle_custom_msg({"type": "playing", **forged, "width": True, "height": -1}, [])
+    assert player.playing == dict.fromkeys(
+        ("format", "engine", "rendition", "url", "width", "height")
+    )
+    player._handle_custom_msg({"type": "media-error", "kind": "format", "message": {"a": 1}}, [])
+    assert player.wait_idle(30)
+    assert (player.status, player.error) == ("error", "the video could not be played")
+    player._handle_custom_msg({"type": "media-error", "kind": "format", "message": "x" * 5000}, [])
+    assert player.wait_idle(30)
+    assert player.error == "x" * 300 + "…"
+    player.close()
+
+
 def test_a_format_the_browser_cannot_play_is_said_as_such(client: Client, code: str) -> None:
     player = ready(Player(client, code, format="webm"))
     message = "this browser cannot play WebM (media error 4); it can play HLS, DASH, MP4"
