@@ -26,7 +26,7 @@ export default [
   {
     files: ["src/**/*.js", "harness/**/*.js"],
     languageOptions: { globals: globals.browser },
-    // The limits the Python side keeps (ruff's McCabe 12, tests/test_code_shape.py's 60 lines).
+    // The limits the Python side keeps (ruff's McCabe 12, tests/project/test_code_shape.py's 60 lines).
     rules: {
       complexity: ["error", 12],
       "max-lines-per-function": ["error", { max: 60, skipBlankLines: true, skipComments: true }],

@@ -137,6 +137,8 @@ class SpareVideosMagics(Magics):
         ),
         arg(
             "--transport",
+            # The upload area's modes, spelled here so that loading the extension does not
+            # import the upload pipeline; a test holds them to ``sv_widgets.uploads.MODES``.
             choices=("auto", "direct", "relay"),
             help="no path: how files go from the page (default auto)",
         ),

@@ -6,7 +6,7 @@ its message. This module is the only place in Python where a message type is spe
 kernel builds what it sends with :func:`kernel_message` and reads what a page sends with
 :func:`parse`, which checks every field of every message for its type before anything else
 sees it. The page's own table (``js/src/dropzone/protocol.js``) is held to this one by
-``tests/uploads/test_protocol.py``, and ``docs/wire-contract.md`` is written from it by
+``tests/uploads/test_protocol_front_end.py``, and ``docs/wire-contract.md`` is written from it by
 ``scripts/wire_contract.py``.
 
 A page proves who it is with the ``secret`` of its ``welcome``: every message after its

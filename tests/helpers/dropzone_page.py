@@ -9,6 +9,9 @@ server's answer. Tests drive it and also hand-craft hostile messages with :meth:
 which adds the secret of the page's welcome to every message after the hello (as the page
 does) unless the message names a ``secret`` of its own.
 
+Message types are the protocol module's (``FromPage``, ``FromKernel``), so that a renamed
+type cannot leave this page speaking the old one.
+
 Nothing here sleeps to synchronise: every wait is on a condition, bounded by a timeout.
 """
 
@@ -21,7 +24,7 @@ from typing import Any
 
 import requests
 
-from sv_widgets.uploads._protocol import PROBE
+from sv_widgets.uploads._protocol import PROBE, FromKernel, FromPage
 from sv_widgets.widgets import UploadDropzone
 
 WAIT = 60.0
@@ -68,19 +71,19 @@ class FakePage:
     # -- the page -> the kernel ---------------------------------------------------------
     def deliver(self, content: dict[str, Any], buffers: list[Any] | None = None) -> None:
         """Hand the kernel one message, as ipywidgets delivers a page's custom message."""
-        if isinstance(content, dict) and content.get("type") != "hello":
+        if isinstance(content, dict) and content.get("type") != FromPage.HELLO:
             content = {"secret": self.secret, **content}
         self.zone._on_msg(self.zone, content, buffers or [])
 
     def hello(self, *, buffers: bool = True) -> None:
-        self.deliver({"type": "hello", "page": self.page}, [PROBE] if buffers else [])
+        self.deliver({"type": FromPage.HELLO, "page": self.page}, [PROBE] if buffers else [])
 
     def add(self, name: str, data: bytes, key: str | None = None) -> str:
         key = key or f"k{len(self.files) + 1}"
         self.files[key] = PageFile(name, data)
         self.deliver(
             {
-                "type": "add",
+                "type": FromPage.ADD,
                 "page": self.page,
                 "files": [{"key": key, "name": name, "size": len(data), "mime": "video/mp4"}],
             }
@@ -108,18 +111,18 @@ class FakePage:
         with self._cv:
             self.received.append(content)
             kind = content.get("type")
-            if kind == "ack":
+            if kind == FromKernel.ACK:
                 self.acked[content["tid"]] = content["offset"]
-            elif kind == "stop":
+            elif kind == FromKernel.STOP:
                 self.stopped.add(content["tid"])
-            elif kind == "welcome" and content.get("page") == self.page:
+            elif kind == FromKernel.WELCOME and content.get("page") == self.page:
                 self.secret = content["secret"]
             self._cv.notify_all()
         if content.get("page") != self.page:
             return
-        if kind == "relay":
+        if kind == FromKernel.RELAY:
             self._start(self._relay, content)
-        elif kind == "direct":
+        elif kind == FromKernel.DIRECT:
             self._start(self._direct, content)
 
     def _start(self, target: Callable[[dict[str, Any]], None], content: dict[str, Any]) -> None:
@@ -149,10 +152,12 @@ class FakePage:
                     break
             piece = file.data[offset : offset + chunk]
             file.sent_chunks.append(offset)
-            self.deliver({"type": "chunk", "tid": tid, "offset": offset}, [memoryview(piece)])
+            self.deliver(
+                {"type": FromPage.CHUNK, "tid": tid, "offset": offset}, [memoryview(piece)]
+            )
             offset += len(piece)
         if tid in self.stopped:
-            self.deliver({"type": "stopped", "tid": tid})
+            self.deliver({"type": FromPage.STOPPED, "tid": tid})
 
     def _direct(self, msg: dict[str, Any]) -> None:
         tid = msg["tid"]
@@ -160,21 +165,21 @@ class FakePage:
             return
         if self.direct == "unreachable":
             self.deliver(
-                {"type": "failed", "tid": tid, "sent": 0, "reason": "unreachable",
+                {"type": FromPage.FAILED, "tid": tid, "sent": 0, "reason": "unreachable",
                  "message": "the upload server is on the kernel's own machine (loopback)"}
             )  # fmt: skip
             return
         if self.direct == "cors":
             self.deliver(
-                {"type": "failed", "tid": tid, "sent": 0, "reason": "network",
+                {"type": FromPage.FAILED, "tid": tid, "sent": 0, "reason": "network",
                  "message": "the upload server could not be reached from this page"}
             )  # fmt: skip
             return
         file = self.files[msg["key"]]
-        self.deliver({"type": "progress", "tid": tid, "sent": len(file.data) // 2})
+        self.deliver({"type": FromPage.PROGRESS, "tid": tid, "sent": len(file.data) // 2})
         reply = requests.post(msg["url"], files={"file": (msg["name"], file.data)}, timeout=60)
         self.deliver(
-            {"type": "result", "tid": tid, "status": reply.status_code, "body": reply.text}
+            {"type": FromPage.RESULT, "tid": tid, "status": reply.status_code, "body": reply.text}
         )
 
     def join(self) -> None:

@@ -1236,3 +1236,10 @@ def test_terminal_ipython_ctrl_c_info_and_renditions(
         assert MARKER not in shown + info
     finally:
         term.close()
+
+
+def test_the_transport_choices_are_the_upload_areas_modes() -> None:
+    from sv_widgets.magics import SpareVideosMagics
+    from sv_widgets.uploads import MODES
+
+    assert f"--transport {{{','.join(MODES)}}}" in (SpareVideosMagics.sv_upload.__doc__ or "")
